@@ -1,0 +1,1 @@
+print("flotilla-bench: under construction")

@@ -1,0 +1,87 @@
+/// A pipeline after matrix expansion: what the coordinator schedules.
+///
+/// Produced by `Planner.plan(_:)` from a loaded `Pipeline`; consumed by the coordinator
+/// (placement, `needs` ordering) and, as wire `JobAssignment`s, by agents.
+public struct Plan: Sendable, Equatable {
+    /// Jobs in a deterministic order: workflow order of job keys, then matrix order.
+    public var jobs: [PlannedJob]
+    /// Non-fatal findings (ignored keys, skipped `uses:` steps), each with file:line:col.
+    public var warnings: [String]
+    public init(jobs: [PlannedJob], warnings: [String] = []) { self.jobs = jobs; self.warnings = warnings }
+}
+
+/// One schedulable job: a single matrix combination of a `jobs.<key>` entry.
+public struct PlannedJob: Sendable, Equatable {
+    /// Unique within the plan: the job key, plus the matrix values for matrix jobs
+    /// (for example `test-linux-6.0`), stable for the same file.
+    public var id: String
+    /// The key under `jobs:`.
+    public var jobKey: String
+    /// What people see: `name:` or the key, with GitHub's matrix suffix: `test (linux, 6.0)`.
+    public var displayName: String
+    /// The matrix combination, in axis order; empty for non-matrix jobs.
+    public var matrix: [MatrixEntry]
+    /// Labels an agent must all carry.
+    public var runsOn: [String]
+    /// Ids of planned jobs that must succeed first (all combinations of a needed matrix job).
+    public var needs: [String]
+    /// Workflow env merged with job env (job wins), expressions resolved.
+    public var env: [EnvPair]
+    /// Zero means no limit.
+    public var timeoutMillis: UInt64
+    public var continueOnError: Bool
+    /// The job's `if:` expression without `${{ }}`; empty means `success()`.
+    public var condition: String
+    /// Matrix siblings share a group; with fail-fast a failure cancels the group's unfinished jobs.
+    public var matrixGroup: String
+    public var failFast: Bool
+    /// Zero means unlimited.
+    public var maxParallel: Int
+    public var steps: [PlannedStep]
+
+    public init(id: String, jobKey: String, displayName: String, matrix: [MatrixEntry] = [], runsOn: [String],
+                needs: [String] = [], env: [EnvPair] = [], timeoutMillis: UInt64 = 0,
+                continueOnError: Bool = false, condition: String = "", matrixGroup: String = "",
+                failFast: Bool = true, maxParallel: Int = 0, steps: [PlannedStep]) {
+        self.id = id; self.jobKey = jobKey; self.displayName = displayName; self.matrix = matrix
+        self.runsOn = runsOn; self.needs = needs; self.env = env; self.timeoutMillis = timeoutMillis
+        self.continueOnError = continueOnError; self.condition = condition; self.matrixGroup = matrixGroup
+        self.failFast = failFast; self.maxParallel = maxParallel; self.steps = steps
+    }
+}
+
+/// One axis value of a matrix combination.
+public struct MatrixEntry: Sendable, Equatable {
+    public var axis: String
+    /// The value as GitHub would render it in a display name (`6.0`, `ubuntu`, `{"a":1}` as JSON).
+    public var value: String
+    public init(axis: String, value: String) { self.axis = axis; self.value = value }
+}
+
+/// One step of a planned job; `run` keeps runtime-only expressions (`steps.*`, `runner.*`) for the agent.
+public struct PlannedStep: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var condition: String
+    public var run: String
+    /// `bash` or `sh`.
+    public var shell: String
+    public var env: [EnvPair]
+    public var workingDirectory: String
+    public var timeoutMillis: UInt64
+    public var continueOnError: Bool
+    public init(id: String = "", name: String, condition: String = "", run: String, shell: String = "bash",
+                env: [EnvPair] = [], workingDirectory: String = "", timeoutMillis: UInt64 = 0,
+                continueOnError: Bool = false) {
+        self.id = id; self.name = name; self.condition = condition; self.run = run; self.shell = shell
+        self.env = env; self.workingDirectory = workingDirectory; self.timeoutMillis = timeoutMillis
+        self.continueOnError = continueOnError
+    }
+}
+
+/// An ordered environment entry.
+public struct EnvPair: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) { self.name = name; self.value = value }
+}
