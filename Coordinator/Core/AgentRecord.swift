@@ -1,0 +1,25 @@
+import WireProtocol
+
+/// What the coordinator knows about one connected agent.
+public struct AgentRecord: Sendable, Equatable {
+    public var connection: ConnectionID
+    public var name: String
+    public var labels: Set<String>
+    public var capacity: Int
+    public var fingerprint: MachineFingerprint?
+    /// Job attempts placed on this agent and not finished yet.
+    public var running: Set<JobRef>
+    public var connectedAt: UInt64
+
+    public var freeSlots: Int { max(0, capacity - running.count) }
+
+    public init(connection: ConnectionID, hello: Hello, now: UInt64) {
+        self.connection = connection
+        self.name = hello.name
+        self.labels = Set(hello.labels)
+        self.capacity = Int(hello.capacity)
+        self.fingerprint = hello.fingerprint
+        self.running = []
+        self.connectedAt = now
+    }
+}

@@ -1,0 +1,214 @@
+import FlotillaCore
+import WireProtocol
+
+/// The coordinator's pure state machine: registry of agents, runs and their jobs, placement.
+///
+/// Events come in as method calls named for what happened (`agentRegistered`,
+/// `connectionClosed`, `received`), each with the current monotonic time; the returned
+/// `CoordinatorAction`s are the only effects, performed by the driver (`CoordinatorServer`).
+/// No sockets, clocks or files here, so every rule is unit-tested directly.
+public struct CoordinatorCore: Sendable {
+    /// Decides a job's `if:` given how its needs ended; `nil` uses GitHub's default (`success()`).
+    public typealias ConditionEvaluator = @Sendable (_ condition: String, _ needs: NeedsOutcome) -> Bool
+
+    /// How the jobs a job needs ended, for its `if:` condition.
+    public enum NeedsOutcome: Sendable, Equatable { case success, failure, cancelled }
+
+    public internal(set) var agents: [ConnectionID: AgentRecord] = [:]
+    public internal(set) var runs: [String: RunRecord] = [:]
+    /// Run ids in submission order; the scheduler serves them round-robin.
+    public internal(set) var runOrder: [String] = []
+    private var clients: Set<ConnectionID> = []
+    private var nextRunNumber: UInt64 = 1
+    private let runIDPrefix: String
+    let conditionEvaluator: ConditionEvaluator?
+
+    /// - Parameters:
+    ///   - runIDPrefix: makes run ids unique across coordinator restarts (e.g. a start timestamp).
+    ///   - conditionEvaluator: evaluates job `if:` expressions.
+    public init(runIDPrefix: String, conditionEvaluator: ConditionEvaluator? = nil) {
+        self.runIDPrefix = runIDPrefix
+        self.conditionEvaluator = conditionEvaluator
+    }
+
+    // MARK: Connections
+
+    /// An agent completed the handshake.
+    public mutating func agentRegistered(_ connection: ConnectionID, hello: Hello, now: UInt64) -> [CoordinatorAction] {
+        if let existing = agents.values.first(where: { $0.name == hello.name }) {
+            // A second process with the same certificate name: keep the one we know, refuse the newcomer.
+            return [.close(connection, ProtocolErrorMessage(
+                code: .notAuthorized,
+                message: "an agent named '\(hello.name)' is already connected (connection \(existing.connection))"))]
+        }
+        agents[connection] = AgentRecord(connection: connection, hello: hello, now: now)
+        return schedule(now: now)
+    }
+
+    /// A client completed the handshake.
+    public mutating func clientRegistered(_ connection: ConnectionID) {
+        clients.insert(connection)
+    }
+
+    /// Whether any connected agent carries all these labels.
+    public func hasAgent(matching labels: [String]) -> Bool {
+        agents.values.contains { Set(labels).isSubset(of: $0.labels) }
+    }
+
+    /// A connection went away (closed, failed, or missed its heartbeats).
+    ///
+    /// Jobs on a lost agent end as `agentLost`, never as a test failure; runs of a departed
+    /// client are cancelled, since nobody is left to read their outcome.
+    public mutating func connectionClosed(_ connection: ConnectionID, reason: String, now: UInt64) -> [CoordinatorAction] {
+        var actions: [CoordinatorAction] = []
+        if let agent = agents.removeValue(forKey: connection) {
+            for ref in agent.running.sorted(by: { ($0.runID, $0.jobID) < ($1.runID, $1.jobID) }) {
+                actions += finishJob(ref, state: .agentLost, exitCode: nil,
+                                     detail: "agent '\(agent.name)' lost: \(reason)", now: now)
+            }
+        }
+        if clients.remove(connection) != nil {
+            for runID in runOrder where runs[runID]?.client == connection && runs[runID]?.isFinished == false {
+                runs[runID]?.client = nil
+                actions += cancelRun(runID, reason: "the submitting client disconnected", now: now)
+            }
+        }
+        return actions + schedule(now: now)
+    }
+
+    // MARK: Runs
+
+    /// Accepts a planned run; jobs become schedulable once the bundle is stored.
+    ///
+    /// - Returns: the run id and actions: `RunAccepted` to the client, then a bundle request or placements.
+    public mutating func runSubmitted(by client: ConnectionID?, submit: SubmitRun, plan: Plan,
+                                      bundleAvailable: Bool, now: UInt64) -> (String, [CoordinatorAction]) {
+        let runID = "\(runIDPrefix)-\(nextRunNumber)"
+        nextRunNumber += 1
+        let run = RunRecord(id: runID, client: client, submit: submit, plan: plan,
+                            bundleAvailable: bundleAvailable, now: now)
+        runs[runID] = run
+        runOrder.append(runID)
+        var actions: [CoordinatorAction] = []
+        if let client {
+            let summaries = plan.jobs.map { PlannedJobSummary(jobID: $0.id, name: $0.displayName) }
+            actions.append(.send(client, .runAccepted(RunAccepted(runID: runID, jobs: summaries))))
+            for job in run.jobs {
+                actions.append(.send(client, .jobEvent(JobEvent(runID: runID, jobID: job.planned.id, state: .queued,
+                                                                agentName: "", detail: ""))))
+            }
+            if !bundleAvailable {
+                actions.append(.send(client, .bundleRequest(BundleRequest(sha256: submit.bundleSHA256))))
+            }
+        }
+        if bundleAvailable { actions += resolveSkippedJobs(runID, now: now) + schedule(now: now) }
+        return (runID, actions)
+    }
+
+    /// A bundle finished uploading and verified; runs waiting on it start.
+    public mutating func bundleStored(sha256: String, now: UInt64) -> [CoordinatorAction] {
+        var actions: [CoordinatorAction] = []
+        for runID in runOrder where runs[runID]?.phase == .waitingForBundle && runs[runID]?.bundleSHA256 == sha256 {
+            runs[runID]?.phase = .active
+            actions += resolveSkippedJobs(runID, now: now)
+        }
+        return actions + schedule(now: now)
+    }
+
+    /// A bundle upload failed; runs waiting on it end in error.
+    public mutating func bundleFailed(sha256: String, reason: String, now: UInt64) -> [CoordinatorAction] {
+        var actions: [CoordinatorAction] = []
+        for runID in runOrder where runs[runID]?.phase == .waitingForBundle && runs[runID]?.bundleSHA256 == sha256 {
+            for i in runs[runID]!.jobs.indices {
+                runs[runID]!.jobs[i].state = .cancelled
+                runs[runID]!.jobs[i].detail = "source bundle upload failed: \(reason)"
+            }
+            actions += completeRun(runID, outcome: .error)
+        }
+        return actions
+    }
+
+    /// Cancels every unfinished job of a run.
+    public mutating func cancelRun(_ runID: String, reason: String, now: UInt64) -> [CoordinatorAction] {
+        guard let run = runs[runID], !run.isFinished else { return [] }
+        var actions: [CoordinatorAction] = []
+        for (i, job) in run.jobs.enumerated() where !job.state.isTerminal {
+            if let agent = job.agentConnection, job.state == .assigned || job.state == .running {
+                actions.append(.send(agent, .cancelJob(CancelJob(job: job.ref(runID: runID), reason: reason))))
+            }
+            actions += finishJob(job.ref(runID: runID), index: i, state: .cancelled, exitCode: nil, detail: reason, now: now)
+        }
+        return actions
+    }
+
+    // MARK: Agent reports
+
+    /// A message from an established agent connection.
+    public mutating func received(_ message: Message, from connection: ConnectionID, now: UInt64) -> [CoordinatorAction] {
+        guard let agent = agents[connection] else { return [] }
+        switch message {
+        case .jobStarted(let started):
+            guard agent.running.contains(started.job), let i = index(of: started.job) else { return [] }
+            runs[started.job.runID]!.jobs[i].state = .running
+            runs[started.job.runID]!.jobs[i].startedAt = now
+            return notify(started.job.runID, i, state: .running, detail: "")
+        case .stepStarted(let step):
+            return forwardToClient(step.job, .stepStarted(step))
+        case .stepFinished(let step):
+            guard let i = index(of: step.job), agent.running.contains(step.job) else { return [] }
+            if step.outcome == .failure || step.outcome == .timedOut {
+                let steps = runs[step.job.runID]!.jobs[i].planned.steps
+                let name = Int(step.stepIndex) < steps.count ? steps[Int(step.stepIndex)].name : "#\(step.stepIndex)"
+                runs[step.job.runID]!.jobs[i].detail = step.outcome == .timedOut
+                    ? "step '\(name)' timed out" : "step '\(name)' exited with \(step.exitCode)"
+            }
+            return forwardToClient(step.job, .stepFinished(step))
+        case .logChunk(let chunk):
+            guard agent.running.contains(chunk.job) else { return [] }
+            return forwardToClient(chunk.job, .logChunk(chunk))
+        case .jobFinished(let finished):
+            guard agent.running.contains(finished.job) else { return [] }
+            let state: JobState
+            switch finished.outcome {
+            case .success: state = .succeeded
+            case .failure: state = .failed
+            case .timedOut: state = .timedOut
+            case .cancelled: state = .cancelled
+            case .skipped: state = .skipped
+            }
+            let previous = index(of: finished.job).map { runs[finished.job.runID]!.jobs[$0].detail } ?? ""
+            let detail = state == .timedOut && !previous.contains("timed out") ? "job timed out" : previous
+            return finishJob(finished.job, state: state, exitCode: finished.exitCode,
+                             detail: state == .succeeded ? "" : detail, now: now) + schedule(now: now)
+        default:
+            return [.close(connection, ProtocolErrorMessage(
+                code: .unexpectedMessage, message: "agents may not send \(MessageType(of: message))"))]
+        }
+    }
+}
+
+extension MessageType {
+    /// The wire type of a message, for error texts.
+    init(of message: Message) {
+        switch message {
+        case .hello: self = .hello
+        case .welcome: self = .welcome
+        case .heartbeat: self = .heartbeat
+        case .error: self = .error
+        case .submitRun: self = .submitRun
+        case .runAccepted: self = .runAccepted
+        case .runRejected: self = .runRejected
+        case .jobEvent: self = .jobEvent
+        case .runFinished: self = .runFinished
+        case .assignJob: self = .assignJob
+        case .jobStarted: self = .jobStarted
+        case .stepStarted: self = .stepStarted
+        case .stepFinished: self = .stepFinished
+        case .logChunk: self = .logChunk
+        case .jobFinished: self = .jobFinished
+        case .cancelJob: self = .cancelJob
+        case .bundleRequest: self = .bundleRequest
+        case .bundleChunk: self = .bundleChunk
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import FlotillaCore
+import WireProtocol
+
+/// One job of a run, with its live state.
+public struct JobRecord: Sendable, Equatable {
+    public var planned: PlannedJob
+    public var state: JobState = .queued
+    public var attempts: UInt32 = 0
+    public var agentName: String = ""
+    public var agentConnection: ConnectionID?
+    public var assignedAt: UInt64?
+    public var startedAt: UInt64?
+    public var finishedAt: UInt64?
+    public var exitCode: Int32?
+    public var detail: String = ""
+    /// Length of the longest chain of jobs that wait on this one (itself included); placed first.
+    public var chainLength: Int = 1
+
+    public init(planned: PlannedJob) { self.planned = planned }
+
+    /// The attempt currently (or last) placed.
+    public func ref(runID: String) -> JobRef { JobRef(runID: runID, jobID: planned.id, attempt: attempts) }
+
+    /// Whether jobs that `need` this one may start.
+    public var satisfiesNeeds: Bool {
+        state == .succeeded || (state.isTerminal && state != .skipped && state != .cancelled && planned.continueOnError)
+    }
+
+    public var durationMillis: UInt64 {
+        guard let start = startedAt ?? assignedAt, let end = finishedAt, end >= start else { return 0 }
+        return end - start
+    }
+}
+
+/// A submitted pipeline run and the client watching it.
+public struct RunRecord: Sendable, Equatable {
+    public enum Phase: Sendable, Equatable { case waitingForBundle, active, finished(RunOutcome) }
+
+    public var id: String
+    public var client: ConnectionID?
+    public var pipelineFileName: String
+    public var bundleSHA256: String
+    public var bundleSize: UInt64
+    public var jobs: [JobRecord]
+    public var indexByID: [String: Int]
+    public var phase: Phase
+    public var submittedAt: UInt64
+
+    public init(id: String, client: ConnectionID?, submit: SubmitRun, plan: Plan, bundleAvailable: Bool, now: UInt64) {
+        self.id = id
+        self.client = client
+        self.pipelineFileName = submit.pipelineFileName
+        self.bundleSHA256 = submit.bundleSHA256
+        self.bundleSize = submit.bundleSize
+        self.jobs = plan.jobs.map(JobRecord.init(planned:))
+        var index: [String: Int] = [:]
+        for (i, job) in plan.jobs.enumerated() { index[job.id] = i }
+        self.indexByID = index
+        self.phase = bundleAvailable ? .active : .waitingForBundle
+        self.submittedAt = now
+        computeChainLengths()
+    }
+
+    /// Longest dependent chain per job, so the scheduler starts the critical path first.
+    private mutating func computeChainLengths() {
+        var dependents: [Int: [Int]] = [:]
+        for (i, job) in jobs.enumerated() {
+            for need in job.planned.needs { if let n = indexByID[need] { dependents[n, default: []].append(i) } }
+        }
+        var memo: [Int: Int] = [:]
+        func length(_ i: Int, _ depth: Int) -> Int {
+            if let known = memo[i] { return known }
+            // The planner rejects cycles; the depth bound only keeps a bad plan from recursing forever.
+            guard depth < jobs.count + 1 else { return 1 }
+            let value = 1 + ((dependents[i] ?? []).map { length($0, depth + 1) }.max() ?? 0)
+            memo[i] = value
+            return value
+        }
+        for i in jobs.indices { jobs[i].chainLength = length(i, 0) }
+    }
+
+    public var isFinished: Bool { if case .finished = phase { return true } else { return false } }
+
+    public func summaries() -> [JobSummary] {
+        jobs.map {
+            JobSummary(jobID: $0.planned.id, name: $0.planned.displayName, agentName: $0.agentName, state: $0.state,
+                       durationMillis: $0.durationMillis, exitCode: $0.exitCode, attempts: $0.attempts)
+        }
+    }
+}
