@@ -182,33 +182,7 @@ public struct CoordinatorCore: Sendable {
                              detail: state == .succeeded ? "" : detail, now: now) + schedule(now: now)
         default:
             return [.close(connection, ProtocolErrorMessage(
-                code: .unexpectedMessage, message: "agents may not send \(MessageType(of: message))"))]
-        }
-    }
-}
-
-extension MessageType {
-    /// The wire type of a message, for error texts.
-    init(of message: Message) {
-        switch message {
-        case .hello: self = .hello
-        case .welcome: self = .welcome
-        case .heartbeat: self = .heartbeat
-        case .error: self = .error
-        case .submitRun: self = .submitRun
-        case .runAccepted: self = .runAccepted
-        case .runRejected: self = .runRejected
-        case .jobEvent: self = .jobEvent
-        case .runFinished: self = .runFinished
-        case .assignJob: self = .assignJob
-        case .jobStarted: self = .jobStarted
-        case .stepStarted: self = .stepStarted
-        case .stepFinished: self = .stepFinished
-        case .logChunk: self = .logChunk
-        case .jobFinished: self = .jobFinished
-        case .cancelJob: self = .cancelJob
-        case .bundleRequest: self = .bundleRequest
-        case .bundleChunk: self = .bundleChunk
+                code: .unexpectedMessage, message: "agents may not send \(message.messageType)"))]
         }
     }
 }

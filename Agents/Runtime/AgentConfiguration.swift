@@ -1,0 +1,29 @@
+import FlotillaNet
+import WireProtocol
+
+/// Everything an agent process needs to join a fleet.
+public struct AgentConfiguration: Sendable {
+    public var coordinator: HostPort
+    /// Holds `ca.crt`, `agent-NAME.crt`, `agent-NAME.key` (see `flotilla pki issue`).
+    public var pkiDirectory: String
+    /// Must equal the CN of the agent's certificate.
+    public var name: String
+    public var labels: [String]
+    /// Jobs run at the same time.
+    public var capacity: Int
+    /// Workspaces under `WORK/jobs`, cached bundles under `WORK/bundles`.
+    public var workDirectory: String
+    public var fingerprint: MachineFingerprint
+    public var backoff: ReconnectBackoff
+    /// SIGTERM-to-SIGKILL grace when a job's process group is killed.
+    public var killGraceMillis: UInt64
+    public var keepWorkspaces: Bool
+
+    public init(coordinator: HostPort, pkiDirectory: String, name: String, labels: [String], capacity: Int,
+                workDirectory: String, fingerprint: MachineFingerprint, backoff: ReconnectBackoff = ReconnectBackoff(),
+                killGraceMillis: UInt64 = 5_000, keepWorkspaces: Bool = false) {
+        self.coordinator = coordinator; self.pkiDirectory = pkiDirectory; self.name = name; self.labels = labels
+        self.capacity = capacity; self.workDirectory = workDirectory; self.fingerprint = fingerprint
+        self.backoff = backoff; self.killGraceMillis = killGraceMillis; self.keepWorkspaces = keepWorkspaces
+    }
+}

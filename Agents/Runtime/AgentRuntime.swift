@@ -1,0 +1,268 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlotillaCore
+import FlotillaNet
+import FlotillaTLS
+import WireProtocol
+
+/// The agent's network shell: connect, handshake, heartbeats, reconnect, and the jobs.
+///
+/// Loop-confined. Jobs run on `JobRunner` (process groups, no network); their events come
+/// back to the loop and go to the coordinator. Losing the coordinator cancels the running
+/// jobs: the coordinator has already recorded them as `agent-lost`.
+public final class AgentRuntime: FramedConnectionDelegate {
+    public let loop: EventLoop
+    public let configuration: AgentConfiguration
+    private let logger: Logger
+    private let tls: TLSConfiguration
+    private let bundles: BundleCache
+    private var backoff: ReconnectBackoff
+    private var connection: FramedConnection?
+    private var handshake: ClientHandshake?
+    private var liveness: Liveness?
+    private var livenessTimer: TimerHandle?
+    private var reconnectTimer: TimerHandle?
+    private var jobs: [JobRef: JobRunner] = [:]
+    /// Bundles being downloaded, with the jobs waiting for each.
+    private var downloads: [String: (writer: ContentAddressedFileWriter, waiting: [JobAssignment])] = [:]
+    private var stopped = false
+    private var closeReason: String?
+
+    /// - Throws: `TLSError` for missing or unreadable PKI files, `BundleError` for an unusable work directory.
+    public init(loop: EventLoop, configuration: AgentConfiguration, logger: Logger) throws {
+        self.loop = loop
+        self.configuration = configuration
+        self.logger = logger.with(["agent.name": configuration.name])
+        self.tls = try TLSConfiguration.forPeer(pkiDirectory: configuration.pkiDirectory, role: "agent", name: configuration.name)
+        self.bundles = try BundleCache(directory: configuration.workDirectory + "/bundles")
+        self.backoff = configuration.backoff
+    }
+
+    /// Whether the session with the coordinator is established.
+    public var isConnected: Bool { handshake?.welcome != nil && connection?.isActive == true }
+
+    /// Jobs running now.
+    public var runningJobCount: Int { jobs.count }
+
+    /// Connects (and keeps reconnecting); call on the loop.
+    public func start() {
+        precondition(loop.inEventLoop, "AgentRuntime.start must run on its loop")
+        stopped = false
+        connect()
+    }
+
+    /// Cancels running jobs and disconnects; call on the loop.
+    public func stop() {
+        stopped = true
+        if let reconnectTimer { loop.cancel(reconnectTimer) }
+        cancelAllJobs(reason: "the agent is shutting down")
+        connection?.close()
+    }
+
+    private func connect() {
+        guard !stopped else { return }
+        let hello = Hello(minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
+                          role: .agent, name: configuration.name, labels: configuration.labels,
+                          capacity: UInt32(configuration.capacity), fingerprint: configuration.fingerprint)
+        handshake = ClientHandshake(hello: hello)
+        closeReason = nil
+        do {
+            connection = try FramedClient.connect(loop: loop, host: configuration.coordinator.host,
+                                                  port: configuration.coordinator.port, tls: tls,
+                                                  serverName: configuration.coordinator.host, delegate: self)
+        } catch {
+            logger.warning("cannot connect", ["coordinator": "\(configuration.coordinator)", "error": "\(error)"])
+            scheduleReconnect()
+        }
+    }
+
+    private func scheduleReconnect() {
+        guard !stopped else { return }
+        let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
+        logger.info("reconnecting", ["delay.ms": "\(delay)"])
+        reconnectTimer = loop.schedule(afterMillis: delay) { [weak self] in self?.connect() }
+    }
+
+    // MARK: FramedConnectionDelegate
+
+    public func connectionDidBecomeActive(_ connection: FramedConnection) {
+        guard let handshake else { return }
+        connection.send(handshake.initialMessage())
+    }
+
+    public func connection(_ connection: FramedConnection, didReceive message: Message) {
+        guard connection === self.connection, var handshake else { return }
+        let now = loop.nowMillis()
+        liveness?.messageReceived(now: now)
+        let action = handshake.received(message)
+        self.handshake = handshake
+        switch action {
+        case .established(let welcome):
+            backoff.reset()
+            liveness = Liveness(welcome: welcome, now: now)
+            scheduleLivenessTick()
+            logger.info("connected to coordinator", ["coordinator": welcome.coordinatorName, "protocol.version": "\(welcome.version)"])
+        case .deliver(let message):
+            handle(message)
+        case .failed(let error):
+            closeReason = "\(error)"
+            logger.warning("session failed", ["error": "\(error)"])
+            connection.close(sending: error.replyMessage)
+        case .ignore:
+            break
+        }
+    }
+
+    public func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
+        guard connection === self.connection else { return }
+        self.connection = nil
+        liveness = nil
+        if let livenessTimer { loop.cancel(livenessTimer) }
+        for download in downloads.values { download.writer.abort() }
+        downloads.removeAll()
+        if !jobs.isEmpty { cancelAllJobs(reason: "lost the connection to the coordinator") }
+        logger.notice("disconnected", ["reason": closeReason ?? error.map { "\($0)" } ?? "closed"])
+        scheduleReconnect()
+    }
+
+    // MARK: Coordinator messages
+
+    private func handle(_ message: Message) {
+        switch message {
+        case .assignJob(let assignment):
+            accept(assignment)
+        case .cancelJob(let cancel):
+            jobs[cancel.job]?.cancel(reason: cancel.reason)
+            for (sha, download) in downloads {
+                downloads[sha]?.waiting = download.waiting.filter { $0.job != cancel.job }
+            }
+        case .bundleChunk(let chunk):
+            receive(chunk)
+        case .heartbeat:
+            break
+        default:
+            break
+        }
+    }
+
+    private func accept(_ assignment: JobAssignment) {
+        guard jobs[assignment.job] == nil else { return }
+        let sha = assignment.bundleSHA256
+        if sha.isEmpty || bundles.contains(sha) {
+            start(assignment)
+        } else if downloads[sha] != nil {
+            downloads[sha]!.waiting.append(assignment)
+        } else {
+            do {
+                let writer = try bundles.beginWrite(sha256: sha, size: assignment.bundleSize)
+                downloads[sha] = (writer, [assignment])
+                connection?.send(.bundleRequest(BundleRequest(sha256: sha)))
+            } catch {
+                fail(assignment, reason: "cannot cache source bundle \(sha): \(error)")
+            }
+        }
+    }
+
+    private func receive(_ chunk: BundleChunk) {
+        guard let download = downloads[chunk.sha256] else { return }
+        do {
+            try download.writer.write(chunk.data, at: chunk.offset)
+            guard chunk.isLast else { return }
+            downloads[chunk.sha256] = nil
+            try download.writer.finish()
+            for assignment in download.waiting { start(assignment) }
+        } catch {
+            download.writer.abort()
+            downloads[chunk.sha256] = nil
+            for assignment in download.waiting { fail(assignment, reason: "source bundle download failed: \(error)") }
+        }
+    }
+
+    /// Reports a job that could not start, with the reason in its log.
+    private func fail(_ assignment: JobAssignment, reason: String) {
+        logger.warning("job could not start", ["job.id": assignment.job.jobID, "error": reason])
+        let line = Array("flotilla agent \(configuration.name): \(reason)\n".utf8)
+        connection?.send(.logChunk(LogChunk(job: assignment.job, sequence: 0, stepIndex: 0, stream: .system, data: line)))
+        connection?.send(.jobFinished(JobFinished(job: assignment.job, outcome: .failure, exitCode: -1, durationMillis: 0)))
+    }
+
+    private func start(_ assignment: JobAssignment) {
+        let runnerConfiguration = JobRunnerConfiguration(
+            workRoot: configuration.workDirectory + "/jobs", keepWorkspaces: configuration.keepWorkspaces,
+            process: ProcessRunner.Configuration(killGracePeriod: .milliseconds(Int64(configuration.killGraceMillis))))
+        let bound = LoopBound(self, eventLoop: loop)
+        let loop = self.loop
+        let runner = JobRunner(assignment: assignment, bundleCache: assignment.bundleSHA256.isEmpty ? nil : bundles,
+                               configuration: runnerConfiguration, logger: logger,
+                               conditionEvaluator: AgentRuntime.evaluateStepCondition) { event in
+            loop.execute { bound.value.forward(event) }
+        }
+        jobs[assignment.job] = runner
+        logger.info("job assigned", ["job.id": assignment.job.jobID, "run.id": assignment.job.runID])
+        Task { _ = await runner.run() }
+    }
+
+    private func forward(_ event: JobRunnerEvent) {
+        let message: Message
+        switch event {
+        case .jobStarted(let e): message = .jobStarted(e)
+        case .stepStarted(let e): message = .stepStarted(e)
+        case .log(let e): message = .logChunk(e)
+        case .stepFinished(let e): message = .stepFinished(e)
+        case .jobFinished(let e):
+            jobs[e.job] = nil
+            message = .jobFinished(e)
+        }
+        guard let connection, isConnected else { return }
+        if !connection.send(message) {
+            logger.warning("send queue full; dropping a job event", ["event": "\(message.messageType)"])
+        }
+    }
+
+    private func cancelAllJobs(reason: String) {
+        for runner in jobs.values { runner.cancel(reason: reason) }
+    }
+
+    private func scheduleLivenessTick() {
+        guard let liveness else { return }
+        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
+        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
+            guard let self, var liveness = self.liveness, let connection = self.connection else { return }
+            let now = self.loop.nowMillis()
+            switch liveness.tick(now: now) {
+            case .none: break
+            case .sendHeartbeat(let heartbeat):
+                connection.send(.heartbeat(heartbeat))
+                liveness.messageSent(now: now)
+            case .timedOut(let silent):
+                self.closeReason = "no heartbeat from the coordinator for \(silent) ms"
+                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
+            }
+            self.liveness = liveness
+            self.scheduleLivenessTick()
+        }
+    }
+
+    /// Step `if:` through the expression engine, with `steps.<id>.outcome` and the job status.
+    static func evaluateStepCondition(_ condition: String, _ state: StepConditionState) -> Bool {
+        let status: ExpressionContext.JobStatus = state.cancelled ? .cancelled : (state.jobFailed ? .failure : .success)
+        var context = ExpressionContext(jobStatus: status)
+        let steps: [(key: String, value: ExpressionValue)] = state.stepOutcomes.sorted { $0.key < $1.key }.map { id, outcome in
+            let word: String
+            switch outcome {
+            case .success: word = "success"
+            case .failure, .timedOut: word = "failure"
+            case .cancelled: word = "cancelled"
+            case .skipped: word = "skipped"
+            }
+            return (key: id, value: .object([(key: "outcome", value: .string(word)), (key: "conclusion", value: .string(word))]))
+        }
+        context["steps"] = .object(steps)
+        context["job"] = .object([(key: "status", value: .string(status.rawValue))])
+        // The planner checked the syntax; a condition that fails to evaluate does not run its step.
+        return (try? Expression.evaluateCondition(condition, context: context)) ?? false
+    }
+}

@@ -1,0 +1,173 @@
+import FlotillaCore
+import FlotillaNet
+import FlotillaTLS
+import WireProtocol
+
+/// Submits one run to a coordinator and follows it to the end; the `flotilla run` session.
+///
+/// Loop-confined. Connects over mutual TLS as a client, uploads the source bundle when the
+/// coordinator asks for it, hands every event to the printer and reports the exit code once.
+final class RunClient: FramedConnectionDelegate {
+    private let loop: EventLoop
+    private let target: HostPort
+    private let tls: TLSConfiguration
+    private let submit: SubmitRun
+    private let bundlePath: String
+    private let printer: RunProgressPrinter
+    private let onExit: (Int32) -> Void
+    private var handshake: ClientHandshake
+    private var liveness: Liveness?
+    private var connection: FramedConnection?
+    private var sender: BundleSender?
+    private var livenessTimer: TimerHandle?
+    private var finished = false
+    private var closeReason: String?
+
+    init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, clientName: String, submit: SubmitRun,
+         bundlePath: String, printer: RunProgressPrinter, onExit: @escaping (Int32) -> Void) {
+        self.loop = loop
+        self.target = target
+        self.tls = tls
+        self.submit = submit
+        self.bundlePath = bundlePath
+        self.printer = printer
+        self.onExit = onExit
+        self.handshake = ClientHandshake(hello: Hello(
+            minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
+            role: .client, name: clientName))
+    }
+
+    /// Starts connecting; call on the loop.
+    func start() {
+        do {
+            connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
+                                                  serverName: target.host, delegate: self)
+        } catch {
+            finish(ExitCode.unrunnable, message: "cannot connect to coordinator \(target): \(error)")
+        }
+    }
+
+    /// Gives up on the run (Ctrl-C): closing the connection makes the coordinator cancel it.
+    func interrupt() {
+        printer.note("interrupted: cancelling the run")
+        connection?.close()
+        finish(ExitCode.unrunnable, message: nil)
+    }
+
+    // MARK: FramedConnectionDelegate
+
+    func connectionDidBecomeActive(_ connection: FramedConnection) {
+        connection.send(handshake.initialMessage())
+    }
+
+    func connection(_ connection: FramedConnection, didReceive message: Message) {
+        let now = loop.nowMillis()
+        liveness?.messageReceived(now: now)
+        switch handshake.received(message) {
+        case .established(let welcome):
+            liveness = Liveness(welcome: welcome, now: now)
+            scheduleLivenessTick()
+            connection.send(.submitRun(submit))
+        case .deliver(let message):
+            handle(message, on: connection)
+        case .failed(let error):
+            if let reply = error.replyMessage { connection.close(sending: reply) } else { connection.close() }
+            closeReason = "\(error)"
+            finish(ExitCode.unrunnable, message: "coordinator \(target) ended the session: \(error)")
+        case .ignore:
+            break
+        }
+    }
+
+    func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
+        if let livenessTimer { loop.cancel(livenessTimer) }
+        guard !finished else { return }
+        let reason: String
+        switch error {
+        case .connectFailed(let system)?:
+            reason = "cannot reach coordinator at \(target): \(system)"
+        case .tls(let tlsError)?:
+            reason = "TLS handshake with coordinator \(target) failed (certificate refused?): \(tlsError)"
+        case .handshakeTimeout?:
+            reason = "coordinator \(target) did not complete the TLS handshake in time"
+        case let other?:
+            reason = "lost the connection to coordinator \(target): \(closeReason ?? other.description)"
+        case nil:
+            reason = "coordinator \(target) closed the connection\(closeReason.map { ": \($0)" } ?? "")"
+        }
+        finish(ExitCode.unrunnable, message: reason)
+    }
+
+    // MARK: Run events
+
+    private func handle(_ message: Message, on connection: FramedConnection) {
+        switch message {
+        case .runAccepted(let accepted):
+            printer.runAccepted(accepted)
+        case .runRejected(let rejected):
+            connection.close()
+            finish(ExitCode.unrunnable, message: "the coordinator refused the run:\n\(rejected.reason)")
+        case .bundleRequest(let request):
+            guard request.sha256 == submit.bundleSHA256 else {
+                connection.close(sending: ProtocolErrorMessage(code: .unexpectedMessage,
+                                                               message: "bundle \(request.sha256) is not this run's"))
+                return
+            }
+            do {
+                let sender = self.sender ?? BundleSender(connection: connection)
+                self.sender = sender
+                try sender.enqueue(sha256: request.sha256, path: bundlePath)
+            } catch {
+                connection.close()
+                finish(ExitCode.unrunnable, message: "cannot upload the source bundle: \(error)")
+            }
+        case .jobEvent(let event):
+            printer.jobEvent(event)
+        case .stepStarted(let step):
+            printer.stepStarted(step)
+        case .stepFinished(let step):
+            printer.stepFinished(step)
+        case .logChunk(let chunk):
+            printer.log(chunk)
+        case .runFinished(let result):
+            printer.runFinished(result)
+            connection.close()
+            switch result.outcome {
+            case .succeeded: finish(ExitCode.success, message: nil)
+            case .failed, .cancelled: finish(ExitCode.failure, message: nil)
+            case .error: finish(ExitCode.unrunnable, message: "the run could not be completed")
+            }
+        case .heartbeat:
+            break
+        default:
+            break
+        }
+    }
+
+    private func scheduleLivenessTick() {
+        guard let liveness else { return }
+        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
+        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
+            guard let self, var liveness = self.liveness, let connection = self.connection, !self.finished else { return }
+            let now = self.loop.nowMillis()
+            switch liveness.tick(now: now) {
+            case .none: break
+            case .sendHeartbeat(let heartbeat):
+                connection.send(.heartbeat(heartbeat))
+                liveness.messageSent(now: now)
+            case .timedOut(let silent):
+                self.closeReason = "no heartbeat from the coordinator for \(silent) ms"
+                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
+            }
+            self.liveness = liveness
+            self.scheduleLivenessTick()
+        }
+    }
+
+    private func finish(_ code: Int32, message: String?) {
+        guard !finished else { return }
+        finished = true
+        if let message { printer.error(message) }
+        onExit(code)
+    }
+}

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Fixed exit codes: scripts depend on them.
+enum ExitCode {
+    /// Everything succeeded.
+    static let success: Int32 = 0
+    /// A job or gate failed.
+    static let failure: Int32 = 1
+    /// The pipeline could not be run or judged: bad input, no matching agent, unreachable coordinator.
+    static let unrunnable: Int32 = 2
+}
+
+/// Dispatches the subcommand.
+enum FlotillaCommand {
+    static let usage = """
+    usage: flotilla <command> [options]
+
+    Running pipelines
+      run FILE [--coordinator HOST:PORT --pki DIR --name CLIENT] [--source DIR] [--state DIR]
+               [--agents N] [--labels l1,l2] [--skip-uses] [--verbose]
+                                   run a pipeline; without --coordinator, on an embedded
+                                   coordinator with one local agent per core
+      validate FILE                check a pipeline file (exit 0 valid, 2 invalid)
+      plan FILE [--json] [--skip-uses]
+                                   show the expanded jobs
+
+    Fleet
+      coordinator --listen HOST:PORT --pki DIR --state DIR
+      agent --coordinator HOST:PORT --pki DIR --name NAME --labels l1,l2 --capacity K --work-dir DIR
+      pki init --dir DIR [--host NAME_OR_IP ...]
+      pki issue --dir DIR --role agent|client --name NAME
+
+      help, version
+
+    Exit codes: 0 success, 1 a job failed, 2 the pipeline could not be run.
+    """
+
+    static func main(_ arguments: [String]) -> Int32 {
+        guard let command = arguments.first else {
+            printError(usage)
+            return ExitCode.unrunnable
+        }
+        let rest = Array(arguments.dropFirst())
+        do {
+            switch command {
+            case "run": return try RunCommand.main(rest)
+            case "validate": return try ValidateCommand.main(rest)
+            case "plan": return try PlanCommand.main(rest)
+            case "coordinator": return try CoordinatorCommand.main(rest)
+            case "agent": return try AgentCommand.main(rest)
+            case "pki": return try PKICommand.main(rest)
+            case "help", "--help", "-h":
+                print(usage)
+                return ExitCode.success
+            case "version", "--version":
+                print("flotilla \(FlotillaVersion.string)")
+                return ExitCode.success
+            default:
+                printError("flotilla: unknown command '\(command)'\n\n\(usage)")
+                return ExitCode.unrunnable
+            }
+        } catch let error as UsageError {
+            printError(error.description)
+            return ExitCode.unrunnable
+        } catch {
+            printError("flotilla \(command): \(error)")
+            return ExitCode.unrunnable
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    var line = text
+    if !line.hasSuffix("\n") { line += "\n" }
+    fputs(line, stderr)
+}
+
+enum FlotillaVersion {
+    static let string = "0.1.0"
+}
