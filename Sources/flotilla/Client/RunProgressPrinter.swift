@@ -135,8 +135,7 @@ final class RunProgressPrinter {
     }
 
     private func emit(_ line: String) {
-        print(line)
-        fflush(stdout)
+        printLine(line)
     }
 
     static func word(for state: JobState) -> String {

@@ -54,10 +54,10 @@ enum FlotillaCommand {
             case "agent": return try AgentCommand.main(rest)
             case "pki": return try PKICommand.main(rest)
             case "help", "--help", "-h":
-                print(usage)
+                printLine(usage)
                 return ExitCode.success
             case "version", "--version":
-                print("flotilla \(FlotillaVersion.string)")
+                printLine("flotilla \(FlotillaVersion.string)")
                 return ExitCode.success
             default:
                 printError("flotilla: unknown command '\(command)'\n\n\(usage)")
@@ -75,9 +75,24 @@ enum FlotillaCommand {
 
 /// Writes a line to standard error.
 func printError(_ text: String) {
-    var line = text
-    if !line.hasSuffix("\n") { line += "\n" }
-    fputs(line, stderr)
+    writeLine(text, to: STDERR_FILENO)
+}
+
+/// Writes a line to standard output, unbuffered, so progress interleaves correctly with logs.
+func printLine(_ text: String) {
+    writeLine(text, to: STDOUT_FILENO)
+}
+
+private func writeLine(_ text: String, to fd: Int32) {
+    var bytes = Array(text.utf8)
+    if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return } // a closed pipe: nothing more can be said
+        offset += written
+    }
 }
 
 enum FlotillaVersion {
