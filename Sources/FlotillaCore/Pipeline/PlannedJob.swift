@@ -55,7 +55,12 @@ public struct MatrixEntry: Sendable, Equatable {
     public var axis: String
     /// The value as GitHub would render it in a display name (`6.0`, `ubuntu`, `{"a":1}` as JSON).
     public var value: String
-    public init(axis: String, value: String) { self.axis = axis; self.value = value }
+    /// The value with its YAML type (numbers stay numbers, objects stay objects), for JSON output
+    /// and for rebuilding the `matrix` expression context on the agent.
+    public var typedValue: ExpressionValue
+    public init(axis: String, value: String, typedValue: ExpressionValue? = nil) {
+        self.axis = axis; self.value = value; self.typedValue = typedValue ?? .string(value)
+    }
 }
 
 /// One step of a planned job; `run` keeps runtime-only expressions (`steps.*`, `runner.*`) for the agent.

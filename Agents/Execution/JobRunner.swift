@@ -1,0 +1,253 @@
+import Dispatch
+import FlotillaCore
+import Synchronization
+import WireProtocol
+
+/// Runs one `JobAssignment` on this machine: workspace, bundle, steps, timeouts, cancel.
+///
+/// The runner wires the pieces and knows no network: a fresh `JobWorkspace` with the
+/// cached bundle extracted into `src/`, one `ProcessRunner` per step (its own process
+/// group), a `LogStreamer` for output, and an `events` closure the agent runtime forwards
+/// to the coordinator. Steps run in order with environment = job env, then step env, then
+/// the `FLOTILLA_*` variables, `GITHUB_WORKSPACE`, `RUNNER_TEMP` and `CI=true`.
+///
+/// - A step whose `if:` is false (per `conditionEvaluator`) is skipped.
+/// - A failing step fails the job unless it is `continueOnError`; later steps then see
+///   `jobFailed` (so only `always()`/`failure()` steps run).
+/// - A step timeout kills that step's process group; the step is `.timedOut` and counts as
+///   a failure. A job timeout kills the current step's group, ends the job `.timedOut`
+///   and skips every remaining step.
+/// - `cancel(reason:)` kills the current step's group and ends the job `.cancelled`;
+///   remaining steps are evaluated with `cancelled: true`, so `always()` and
+///   `cancelled()` steps still run (a second `cancel` kills those too).
+public final class JobRunner: Sendable {
+    public let assignment: JobAssignment
+    public let configuration: JobRunnerConfiguration
+    private let bundleCache: BundleCache?
+    let logger: Logger
+    private let evaluateCondition: StepConditionEvaluator
+    let events: @Sendable (JobRunnerEvent) -> Void
+    let streamer: LogStreamer
+    let state = Mutex(State())
+
+    struct State {
+        var started = false
+        var cancelRequests = 0
+        var cancelReason: String?
+        var jobTimedOut = false
+        var current: RunningStep?
+    }
+
+    struct RunningStep {
+        var index: Int
+        var process: ProcessRunner
+        var killCause: KillCause?
+    }
+
+    enum KillCause { case stepTimeout, jobTimeout, cancel }
+
+    /// Prepares a runner; nothing happens until `run()`.
+    ///
+    /// - Parameters:
+    ///   - assignment: The job attempt to run.
+    ///   - bundleCache: Where the bundle named by `assignment.bundleSHA256` already is
+    ///     (verified); nil, like an empty digest, means the job has no sources.
+    ///   - configuration: Work root, workspace retention, kill grace, log limits.
+    ///   - logger: For the agent's own log (not the job log).
+    ///   - conditionEvaluator: Decides step `if:` conditions; nil uses
+    ///     `JobRunner.defaultConditionEvaluator`.
+    ///   - events: Receives `JobRunnerEvent`s one at a time, in causal order.
+    public init(assignment: JobAssignment, bundleCache: BundleCache?, configuration: JobRunnerConfiguration,
+                logger: Logger, conditionEvaluator: StepConditionEvaluator? = nil,
+                events: @escaping @Sendable (JobRunnerEvent) -> Void) {
+        self.assignment = assignment
+        self.bundleCache = bundleCache
+        self.configuration = configuration
+        self.logger = logger.with(["run.id": assignment.job.runID, "job.id": assignment.job.jobID,
+                                   "job.attempt": String(assignment.job.attempt)])
+        self.evaluateCondition = conditionEvaluator ?? JobRunner.defaultConditionEvaluator
+        self.events = events
+        self.streamer = LogStreamer(job: assignment.job, configuration: configuration.log) { chunk in events(.log(chunk)) }
+    }
+
+    /// Runs the job to the end and returns what was also sent as the final `jobFinished` event.
+    /// Cancelling the calling task acts like `cancel(reason:)`. Call at most once.
+    public func run() async -> JobFinished {
+        let first = state.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+        precondition(first, "JobRunner.run() called twice for \(assignment.job)")
+        return await withTaskCancellationHandler {
+            await runJob()
+        } onCancel: {
+            cancel(reason: "the agent stopped the job")
+        }
+    }
+
+    /// Stops the job: kills the current step's process group (SIGTERM, then SIGKILL after
+    /// the grace period). The job ends `.cancelled`. Safe from any thread, at any time.
+    public func cancel(reason: String) {
+        state.withLock { state in
+            state.cancelRequests += 1
+            if state.cancelReason == nil { state.cancelReason = reason }
+        }
+        kill(.cancel) { pid in "job cancelled (\(reason)): killing process group \(pid)" }
+    }
+
+    /// The job log's last bytes, for a failure summary.
+    public func logTail() -> [UInt8] { streamer.tail() }
+
+    // MARK: The job
+
+    private func runJob() async -> JobFinished {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let job = assignment.job
+        events(.jobStarted(JobStarted(job: job)))
+        logger.info("job started", ["job.name": assignment.name, "job.steps": String(assignment.steps.count)])
+        let jobTimer = assignment.timeoutMillis > 0 ? schedule(afterMillis: assignment.timeoutMillis) { [self] in
+            jobTimedOut()
+        } : nil
+
+        var workspace: JobWorkspace?
+        switch await offload({ [self] in prepareWorkspace() }) {
+        case .success(let prepared): workspace = prepared
+        case .failure(let failure):
+            streamer.writeSystemLine("cannot prepare the workspace: \(failure.message)", stepIndex: 0)
+            logger.warning("workspace preparation failed", ["error": failure.message])
+        }
+
+        var jobFailed = workspace == nil
+        var decidingExitCode: Int32? = workspace == nil ? -1 : nil
+        var killedExitCode: Int32 = -1
+        var outcomes: [String: ExecutionOutcome] = [:]
+        for (index, step) in assignment.steps.enumerated() {
+            let (timedOut, cancelled, cancelRequests) = state.withLock { ($0.jobTimedOut, $0.cancelReason != nil, $0.cancelRequests) }
+            var skipReason: String?
+            if workspace == nil {
+                skipReason = "the workspace could not be prepared"
+            } else if timedOut {
+                skipReason = "the job timed out"
+            } else if !evaluateCondition(step.condition, StepConditionState(jobFailed: jobFailed, cancelled: cancelled, stepOutcomes: outcomes)) {
+                skipReason = "condition `\(step.condition.isEmpty ? "success()" : step.condition)` is false"
+            }
+            if let skipReason {
+                streamer.writeSystemLine("step \(index + 1)/\(assignment.steps.count) skipped: \(title(of: step)): \(skipReason)",
+                                         stepIndex: UInt32(index))
+                finishStep(index, outcome: .skipped, exitCode: -1, durationMillis: 0)
+                if !step.id.isEmpty { outcomes[step.id] = .skipped }
+                continue
+            }
+            guard let workspace else { continue }
+            let result = await runStep(index, step, in: workspace, cancelRequestsAtStart: cancelRequests)
+            if !step.id.isEmpty { outcomes[step.id] = result.outcome }
+            switch result.killCause {
+            case .jobTimeout?, .cancel?:
+                killedExitCode = result.exitCode
+            case .stepTimeout?, nil:
+                if (result.outcome == .failure || result.outcome == .timedOut) && !step.continueOnError {
+                    jobFailed = true
+                    if decidingExitCode == nil { decidingExitCode = result.exitCode }
+                }
+            }
+        }
+        jobTimer?.cancel()
+
+        let (timedOut, cancelReason) = state.withLock { ($0.jobTimedOut, $0.cancelReason) }
+        let outcome: ExecutionOutcome
+        let exitCode: Int32
+        if timedOut {
+            (outcome, exitCode) = (.timedOut, killedExitCode)
+        } else if cancelReason != nil {
+            (outcome, exitCode) = (.cancelled, killedExitCode)
+        } else if jobFailed {
+            (outcome, exitCode) = (.failure, decidingExitCode ?? -1)
+        } else {
+            (outcome, exitCode) = (.success, 0)
+        }
+        streamer.flush()
+        if let workspace, !configuration.keepWorkspaces {
+            if case .failure(let error) = await offload({ Result { () throws(WorkspaceError) in try workspace.remove() } }) {
+                logger.warning("workspace removal failed", ["error": error.description])
+            }
+        }
+        let finished = JobFinished(job: job, outcome: outcome, exitCode: exitCode, durationMillis: (clock.now - start).millis)
+        let dropped = streamer.droppedBytes
+        logger.info("job finished", ["job.outcome": "\(outcome)", "job.exit_code": String(exitCode),
+                                     "job.duration_ms": String(finished.durationMillis), "log.dropped_bytes": String(dropped)])
+        events(.jobFinished(finished))
+        return finished
+    }
+
+    private struct SetupFailure: Error { var message: String }
+
+    private func prepareWorkspace() -> Result<JobWorkspace, SetupFailure> {
+        do {
+            let workspace = try JobWorkspace.create(workRoot: configuration.workRoot, job: assignment.job)
+            if !assignment.bundleSHA256.isEmpty {
+                guard let bundleCache else { return .failure(SetupFailure(message: "no bundle cache for bundle \(assignment.bundleSHA256)")) }
+                // The cache verified the digest when the bundle arrived; extraction still
+                // validates every entry.
+                try SourceBundleExtractor.extract(bundlePath: bundleCache.path(for: assignment.bundleSHA256),
+                                                  into: workspace.sourceDirectory, expectedSHA256: nil,
+                                                  limits: configuration.bundleLimits)
+            }
+            return .success(workspace)
+        } catch {
+            return .failure(SetupFailure(message: "\(error)"))
+        }
+    }
+
+    // MARK: Kills and timers
+
+    private func jobTimedOut() {
+        state.withLock { $0.jobTimedOut = true }
+        let timeout = formatSeconds(assignment.timeoutMillis)
+        kill(.jobTimeout) { pid in "job killed after timeout of \(timeout): process group \(pid)" }
+    }
+
+    /// Marks the current step (only step `index`, when given) as killed for `cause` and
+    /// terminates its process group, after writing `message(pgid)` to the job log.
+    func kill(_ cause: KillCause, onlyStep index: Int? = nil, message: (Int32) -> String) {
+        let target: (process: ProcessRunner, index: Int)? = state.withLock { state in
+            guard var current = state.current, index == nil || current.index == index else { return nil }
+            if current.killCause == nil { current.killCause = cause }
+            state.current = current
+            return (current.process, current.index)
+        }
+        guard let target else { return }
+        streamer.writeSystemLine(message(target.process.pid), stepIndex: UInt32(target.index))
+        target.process.terminateGroup()
+    }
+
+    func schedule(afterMillis millis: UInt64, _ body: @escaping @Sendable () -> Void) -> DispatchWorkItem {
+        let item = DispatchWorkItem(block: body)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(min(millis, UInt64(Int32.max)))), execute: item)
+        return item
+    }
+
+    /// Runs blocking file work off the cooperative thread pool.
+    private func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, never negative.
+    var millis: UInt64 {
+        let (seconds, attoseconds) = components
+        return UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    }
+}
+
+/// `1.5 s`, `0.3 s`, `2 s`: timeouts as people read them.
+func formatSeconds(_ millis: UInt64) -> String {
+    let whole = millis / 1000
+    var fraction = String(millis % 1000)
+    fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+    while fraction.hasSuffix("0") { fraction.removeLast() }
+    return fraction.isEmpty ? "\(whole) s" : "\(whole).\(fraction) s"
+}

@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import WireProtocol
+
+/// The directories one job attempt runs in.
+///
+/// ```
+/// <workRoot>/<runID>/<jobID>-<attempt>/
+///     src/   the extracted source bundle: FLOTILLA_WORKSPACE, GITHUB_WORKSPACE, default cwd
+///     tmp/   step scripts; RUNNER_TEMP, FLOTILLA_TEMP
+/// ```
+/// Sources get their own subdirectory so the agent's files (scripts) never mix with the
+/// tree a step sees as its checkout. A workspace is never reused: `create` removes a stale
+/// one left by a crashed agent first.
+public struct JobWorkspace: Sendable, Equatable {
+    /// `<workRoot>/<runID>/<jobID>-<attempt>`.
+    public let root: String
+    /// `root/src`: where the bundle is extracted and steps start.
+    public let sourceDirectory: String
+    /// `root/tmp`: step scripts and scratch files.
+    public let temporaryDirectory: String
+
+    /// Creates a fresh, empty workspace for `job` under `workRoot`.
+    /// - Throws: `WorkspaceError.invalidName` when an id cannot be a directory name,
+    ///   `.io` when a directory cannot be removed or created.
+    public static func create(workRoot: String, job: JobRef) throws(WorkspaceError) -> JobWorkspace {
+        try checkName(job.runID, what: "run id")
+        try checkName(job.jobID, what: "job id")
+        let runDirectory = workRoot + "/" + job.runID
+        let root = runDirectory + "/" + job.jobID + "-" + String(job.attempt)
+        try makeDirectories(runDirectory)
+        try FileTree.remove(root)
+        let workspace = JobWorkspace(root: root, sourceDirectory: root + "/src", temporaryDirectory: root + "/tmp")
+        for path in [workspace.root, workspace.sourceDirectory, workspace.temporaryDirectory] {
+            if mkdir(path, 0o755) != 0 { throw .io(path: path, call: "mkdir", errno: errno) }
+        }
+        return workspace
+    }
+
+    /// Removes the workspace, and its run directory when no other attempt is left in it.
+    public func remove() throws(WorkspaceError) {
+        try FileTree.remove(root)
+        if let slash = root.lastIndex(of: "/") {
+            rmdir(String(root[..<slash])) // fails harmlessly while siblings exist
+        }
+    }
+
+    /// The absolute directory a step with `workingDirectory` starts in.
+    ///
+    /// - Parameter relative: The step's `working-directory`, relative to `sourceDirectory`;
+    ///   empty for the source directory itself.
+    /// - Throws: `WorkspaceError.workingDirectory` when it is absolute, leaves the source
+    ///   directory (through `..` or a symlink), or does not exist.
+    public func resolveWorkingDirectory(_ relative: String) throws(WorkspaceError) -> String {
+        guard !relative.hasPrefix("/") else { throw .workingDirectory(relative, reason: "must be relative to the workspace") }
+        var components: [Substring] = []
+        for component in relative.split(separator: "/") where component != "." {
+            if component == ".." {
+                guard !components.isEmpty else { throw .workingDirectory(relative, reason: "leaves the workspace") }
+                components.removeLast()
+            } else {
+                components.append(component)
+            }
+        }
+        let candidate = ([Substring(sourceDirectory)] + components).joined(separator: "/")
+        guard let real = WorkspaceError.realPath(candidate) else {
+            throw .workingDirectory(relative, reason: "does not exist (\(String(cString: strerror(errno))))")
+        }
+        guard let base = WorkspaceError.realPath(sourceDirectory), real == base || real.hasPrefix(base + "/") else {
+            throw .workingDirectory(relative, reason: "resolves outside the workspace through a symlink")
+        }
+        var info = stat()
+        guard stat(real, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw .workingDirectory(relative, reason: "is not a directory")
+        }
+        return candidate
+    }
+
+    /// Writes a step script into `temporaryDirectory` and returns its path.
+    /// - Throws: `WorkspaceError.io` when the file cannot be written.
+    public func writeScript(named name: String, contents: String) throws(WorkspaceError) -> String {
+        let path = temporaryDirectory + "/" + name
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o700)
+        guard descriptor >= 0 else { throw .io(path: path, call: "open", errno: errno) }
+        defer { close(descriptor) }
+        var bytes = Array(contents.utf8)
+        if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, call: "write", errno: errno)
+            }
+            offset += written
+        }
+        return path
+    }
+
+    private static func checkName(_ name: String, what: String) throws(WorkspaceError) {
+        if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.utf8.contains(0) || name.utf8.count > 200 {
+            throw .invalidName(what: what, value: name)
+        }
+    }
+
+    private static func makeDirectories(_ path: String) throws(WorkspaceError) {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST { throw .io(path: partial, call: "mkdir", errno: errno) }
+        }
+    }
+}
+
+/// A job workspace could not be prepared or cleaned up.
+public enum WorkspaceError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A run or job id cannot be used as a directory name.
+    case invalidName(what: String, value: String)
+    /// A file system call failed.
+    case io(path: String, call: String, errno: Int32)
+    /// A step's working directory is unusable.
+    case workingDirectory(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidName(what, value):
+            return "\(what) '\(value)' cannot be used as a directory name"
+        case let .io(path, call, code):
+            return "\(path): \(call) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case let .workingDirectory(path, reason):
+            return "working directory '\(path)' \(reason)"
+        }
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

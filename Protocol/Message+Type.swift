@@ -1,0 +1,25 @@
+extension Message {
+    /// The type code this message travels under.
+    public var messageType: MessageType {
+        switch self {
+        case .hello: return .hello
+        case .welcome: return .welcome
+        case .heartbeat: return .heartbeat
+        case .error: return .error
+        case .submitRun: return .submitRun
+        case .runAccepted: return .runAccepted
+        case .runRejected: return .runRejected
+        case .jobEvent: return .jobEvent
+        case .runFinished: return .runFinished
+        case .assignJob: return .assignJob
+        case .jobStarted: return .jobStarted
+        case .stepStarted: return .stepStarted
+        case .stepFinished: return .stepFinished
+        case .logChunk: return .logChunk
+        case .jobFinished: return .jobFinished
+        case .cancelJob: return .cancelJob
+        case .bundleRequest: return .bundleRequest
+        case .bundleChunk: return .bundleChunk
+        }
+    }
+}
