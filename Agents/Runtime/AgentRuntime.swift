@@ -189,7 +189,15 @@ public final class AgentRuntime: FramedConnectionDelegate {
         connection?.send(.jobFinished(JobFinished(job: assignment.job, outcome: .failure, exitCode: -1, durationMillis: 0)))
     }
 
-    private func start(_ assignment: JobAssignment) {
+    private func start(_ received: JobAssignment) {
+        var assignment = received
+        // GitHub's runner variables, so scripts written for hosted runners can tell where they are.
+        assignment.env += [
+            EnvVar(name: "FLOTILLA_AGENT_NAME", value: configuration.name),
+            EnvVar(name: "RUNNER_NAME", value: configuration.name),
+            EnvVar(name: "RUNNER_OS", value: Self.runnerOS(configuration.fingerprint.os)),
+            EnvVar(name: "RUNNER_ARCH", value: Self.runnerArch(configuration.fingerprint.arch)),
+        ]
         let runnerConfiguration = JobRunnerConfiguration(
             workRoot: configuration.workDirectory + "/jobs", keepWorkspaces: configuration.keepWorkspaces,
             process: ProcessRunner.Configuration(killGracePeriod: .milliseconds(Int64(configuration.killGraceMillis))))
@@ -243,6 +251,24 @@ public final class AgentRuntime: FramedConnectionDelegate {
             }
             self.liveness = liveness
             self.scheduleLivenessTick()
+        }
+    }
+
+    /// GitHub's spelling of the operating system (`Linux`, `macOS`).
+    static func runnerOS(_ os: String) -> String {
+        switch os.lowercased() {
+        case "linux": return "Linux"
+        case "darwin", "macos": return "macOS"
+        default: return os
+        }
+    }
+
+    /// GitHub's spelling of the architecture (`X64`, `ARM64`).
+    static func runnerArch(_ arch: String) -> String {
+        switch arch.lowercased() {
+        case "x86_64", "amd64", "x64": return "X64"
+        case "aarch64", "arm64": return "ARM64"
+        default: return arch.uppercased()
         }
     }
 
