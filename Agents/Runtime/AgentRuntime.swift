@@ -90,6 +90,13 @@ public final class AgentRuntime: FramedConnectionDelegate {
 
     public func connectionDidBecomeActive(_ connection: FramedConnection) {
         guard let handshake else { return }
+        // Every fleet certificate is valid for TLS client and server use; only the role says who is the coordinator.
+        guard connection.peerIdentity?.role == "coordinator" else {
+            closeReason = "the peer's certificate is not a coordinator's (\(connection.peerIdentity?.description ?? "no identity"))"
+            logger.error("refusing a non-coordinator peer", ["peer": connection.peerIdentity?.description ?? ""])
+            connection.close()
+            return
+        }
         connection.send(handshake.initialMessage())
     }
 

@@ -57,6 +57,12 @@ final class RunClient: FramedConnectionDelegate {
     // MARK: FramedConnectionDelegate
 
     func connectionDidBecomeActive(_ connection: FramedConnection) {
+        // Every fleet certificate is valid for TLS client and server use; only the role says who is the coordinator.
+        guard connection.peerIdentity?.role == "coordinator" else {
+            closeReason = "the peer at \(target) presented a \(connection.peerIdentity?.description ?? "certificate without identity"), not a coordinator's"
+            connection.close()
+            return
+        }
         connection.send(handshake.initialMessage())
     }
 
