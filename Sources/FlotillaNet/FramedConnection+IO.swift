@@ -16,9 +16,16 @@ extension FramedConnection {
 
     // MARK: - Starting
 
-    /// Takes over an accepted socket (server side) and starts the handshake clock.
-    func startAccepted(fd: Int32) {
+    /// Takes ownership of an accepted socket (server side), before `onAccept` sees the
+    /// connection, so a `close()` there releases the socket.
+    func adoptAccepted(fd: Int32) {
         self.fd = fd
+    }
+
+    /// Starts reading the adopted socket and the handshake clock, unless `onAccept` already
+    /// closed the connection.
+    func startAccepted() {
+        guard state == .handshaking else { return }
         do {
             try registerSocket(interest: .read)
         } catch {

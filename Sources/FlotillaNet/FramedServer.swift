@@ -12,6 +12,7 @@ import FlotillaTLS
 /// of its bytes are read, which is when the owner sets the delegate (it then gets
 /// `connectionDidBecomeActive` or, if the handshake fails, `connectionDidClose`). With
 /// `limits.maxConnections` connections open, further sockets are closed as soon as accepted.
+/// The loop holds the server while it listens (until `close()` or the loop's shutdown).
 public final class FramedServer {
     /// The loop the server and its connections live on.
     public let eventLoop: EventLoop
@@ -139,8 +140,9 @@ public final class FramedServer {
         connection.onFinalClose = { [weak self] closed in
             self?.connections[closed.id] = nil
         }
+        connection.adoptAccepted(fd: newFD)
         onAccept(connection)
-        connection.startAccepted(fd: newFD)
+        connection.startAccepted()
     }
 
     private func pauseAccepting() {

@@ -73,6 +73,38 @@ struct FramedServerTests {
         #expect(writableCalls >= 1)
     }
 
+    @Test("a connection closed inside onAccept releases its socket and reports its close")
+    func closeInsideOnAccept() async throws {
+        let pki = try TestPKI()
+        let serverLoop = try EventLoop.startOnNewThread(name: "accept-close")
+        let clientLoop = try EventLoop.startOnNewThread(name: "accept-close-client")
+        defer {
+            for loop in [clientLoop, serverLoop] { loop.shutdown(); loop.waitUntilStopped() }
+        }
+        let serverSide = Recorder()
+        let tls = try pki.server()
+        let port = try await serverLoop.submit {
+            let server = try FramedServer(loop: serverLoop, host: "127.0.0.1", port: 0, tls: tls) { connection in
+                connection.delegate = serverSide
+                connection.close()
+            }
+            return server.localPort
+        }
+        let client = Recorder()
+        let agentTLS = try pki.agent()
+        let id = try await clientLoop.submit {
+            let connection = try FramedClient.connect(loop: clientLoop, host: "127.0.0.1", port: port, tls: agentTLS,
+                                                      serverName: "127.0.0.1", delegate: client)
+            client.connections[connection.id] = connection
+            return connection.id
+        }
+        #expect(await eventually { client.isClosed(id) && serverSide.closes().count == 1 })
+        #expect(serverSide.closes().first?.1 == .some(nil))
+        #expect(serverSide.activeIDs().isEmpty && client.activeIDs().isEmpty)
+        // Only the listener is still registered: the refused socket was closed, not left behind.
+        #expect(try await serverLoop.submit { serverLoop.registrationCount } == 1)
+    }
+
     @Test("beyond maxConnections new sockets are closed at once; a freed slot is reused")
     func maxConnections() async throws {
         let pki = try TestPKI()
