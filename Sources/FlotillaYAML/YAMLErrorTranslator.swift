@@ -13,13 +13,14 @@ struct YAMLErrorTranslator {
             : Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
         let contextMark = Mark(line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1)
         let problemByte: UInt8? = parser.error == YAML_READER_ERROR ? nil : byte(at: Int(parser.problem_mark.index))
+        let startsLine = parser.error != YAML_READER_ERROR && onlySpacesBefore(Int(parser.problem_mark.index))
         let (mark, message) = describe(problem: problem, context: context, problemMark: problemMark,
-                                       contextMark: contextMark, problemByte: problemByte)
+                                       contextMark: contextMark, problemByte: problemByte, startsLine: startsLine)
         return YAMLError(file: file, at: mark, message)
     }
 
     private func describe(problem: String, context: String?, problemMark: Mark, contextMark: Mark,
-                          problemByte: UInt8?) -> (Mark, String) {
+                          problemByte: UInt8?, startsLine: Bool) -> (Mark, String) {
         let tabs = "tabs are not allowed for indentation; indent with spaces"
         let ctx = context ?? ""
         switch problem {
@@ -38,8 +39,10 @@ struct YAMLErrorTranslator {
             return (problemMark, "unexpected ':' — a value cannot contain ': ' here; quote the value or fix the indentation")
         case "did not find expected key":
             if problemByte == UInt8(ascii: "\t") { return (problemMark, tabs) }
+            if !startsLine { return (problemMark, "unexpected text after a value; quote the whole value or start a new line") }
             return (problemMark, "bad indentation: expected a key aligned with the mapping that starts at line \(contextMark.line), column \(contextMark.column)")
         case "did not find expected '-' indicator":
+            if !startsLine { return (problemMark, "unexpected text after a value; quote the whole value or start a new line") }
             return (problemMark, "bad indentation: expected a '- ' item aligned with the list that starts at line \(contextMark.line), column \(contextMark.column)")
         case "could not find expected ':'":
             return (problemMark, "expected ':' after the key that starts at line \(contextMark.line), column \(contextMark.column)")
@@ -61,6 +64,16 @@ struct YAMLErrorTranslator {
             }
             return (problemMark, problem)
         }
+    }
+
+    /// Whether only spaces precede `index` on its line (the problem is about indentation).
+    private func onlySpacesBefore(_ index: Int) -> Bool {
+        var i = min(index, source.count) - 1
+        while i >= 0, source[i] != UInt8(ascii: "\n") {
+            if source[i] != UInt8(ascii: " ") { return false }
+            i -= 1
+        }
+        return true
     }
 
     private func byte(at index: Int) -> UInt8? {

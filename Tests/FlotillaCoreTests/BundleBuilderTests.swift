@@ -99,6 +99,7 @@ struct BundleBuilderTests {
         repo.write("untracked.txt", "untracked\n")
         repo.write("debug.log", "ignored\n")
         repo.write("build/out.o", "ignored\n")
+        repo.write(".flotilla/pki/agent.key", "secret\n")
         let (dirty, tree) = try roundTrip(repo)
 
         #expect(dirty.sourceRevision == head + "-dirty")

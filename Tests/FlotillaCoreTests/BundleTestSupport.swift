@@ -12,7 +12,7 @@ enum BundleFixtures {
             var template = Array((NSTemporaryDirectory() + "/flotilla-bundle-XXXXXX").utf8CString)
             let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
             precondition(created != nil, "mkdtemp failed")
-            path = String(cString: created!)
+            path = URL(fileURLWithPath: String(cString: created!)).resolvingSymlinksInPath().path
         }
 
         deinit { try? FileManager.default.removeItem(atPath: path) }

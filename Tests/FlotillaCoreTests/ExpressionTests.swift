@@ -140,6 +140,17 @@ struct ExpressionTests {
         #expect(try Expression.evaluateCondition("cancelled()", context: ctx))
     }
 
+    @Test func recordedStepsAreReadable() throws {
+        var ctx = ExpressionContext()
+        ctx.recordStep(id: "build", outcome: "failure", conclusion: "success")
+        ctx.recordStep(id: "", outcome: "failure", conclusion: "failure")
+        ctx.recordStep(id: "build", outcome: "success", conclusion: "success")
+        ctx.recordStep(id: "lint", outcome: "skipped", conclusion: "skipped")
+        #expect(try eval("steps.build.outcome", ctx) == .string("success"))
+        #expect(try eval("steps.lint.conclusion", ctx) == .string("skipped"))
+        #expect(try eval("join(steps.*.outcome, ',')", ctx) == .string("success,skipped"))
+    }
+
     @Test func interpolation() throws {
         #expect(try Expression.interpolate("node ${{ matrix.node }} on ${{ runner.os }}/${{ runner.arch }}", context: Self.context)
                 == "node 20 on Linux/X64")

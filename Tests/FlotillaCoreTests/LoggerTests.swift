@@ -17,7 +17,7 @@ struct LoggerTests {
     }
 
     @Test func lineFormatIsOneSortedQuotedLine() {
-        let record = LogRecord(timestampMillis: 1_795_582_200_123, level: .warning, label: "coordinator",
+        let record = LogRecord(timestampMillis: 1_795_495_800_123, level: .warning, label: "coordinator",
                                message: "lease expired\nagain",
                                metadata: ["job.id": "build", "agent": "box 1", "empty": "", "quote": "say \"hi\"", "eq": "a=b"])
         #expect(StderrLogSink.format(record)

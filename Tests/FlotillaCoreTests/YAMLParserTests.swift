@@ -144,6 +144,17 @@ struct YAMLParserTests {
         #expect(e?.line == 3)
     }
 
+    @Test func textAfterAQuotedValueIsExplained() {
+        let e = error("a: 'x'y\n")
+        #expect(e?.message == "unexpected text after a value; quote the whole value or start a new line")
+        #expect(e.map { "\($0.line):\($0.column)" } == "1:7")
+        let d = error("jobs:\n  a:\n    runs-on: x\n   steps: y\n")
+        #expect(d?.message == "bad indentation: expected a key aligned with the mapping that starts at line 2, column 3")
+        #expect(d.map { "\($0.line):\($0.column)" } == "4:4")
+        let colon = error("a: b: c\n")
+        #expect(colon?.message.hasPrefix("unexpected ':'") == true)
+    }
+
     @Test func secondDocumentIsRejected() {
         let e = error("a: 1\n---\nb: 2\n")
         #expect(e?.message.contains("second YAML document") == true)

@@ -28,6 +28,21 @@ public struct ExpressionContext: Sendable {
         self.contexts = contexts; self.jobStatus = jobStatus
     }
 
+    /// Records a finished step so that `steps.<id>.outcome` and `steps.<id>.conclusion` read it.
+    ///
+    /// - Parameters:
+    ///   - id: The step's `id:`; steps without one cannot be referenced and are ignored.
+    ///   - outcome: `success`, `failure`, `cancelled` or `skipped`, before `continue-on-error`.
+    ///   - conclusion: The same after `continue-on-error` (a failed step that may fail is `success`).
+    public mutating func recordStep(id: String, outcome: String, conclusion: String) {
+        guard !id.isEmpty else { return }
+        var steps: [(key: String, value: ExpressionValue)] = []
+        if case .object(let members) = self["steps"] { steps = members.filter { $0.key != id } }
+        steps.append((key: id, value: .object([(key: "outcome", value: .string(outcome)),
+                                               (key: "conclusion", value: .string(conclusion))])))
+        self["steps"] = .object(steps)
+    }
+
     /// The named context, or null when it was not supplied.
     public subscript(name: String) -> ExpressionValue {
         get { contexts[name.lowercased()] ?? .null }

@@ -46,8 +46,14 @@ struct ExpressionParser {
 
     // MARK: Tokenizer
 
+    /// Bounds the syntax tree (and so the recursion that walks it): long `||` chains nest.
+    static let maxTokens = 1_000
+
     private mutating func tokenize() throws(ExpressionError) {
         while true {
+            if tokens.count > Self.maxTokens {
+                throw ExpressionError(offset: base, message: "the expression is too long (more than \(Self.maxTokens) tokens)")
+            }
             while pos < chars.count, chars[pos].isWhitespace { pos += 1 }
             let start = pos
             guard pos < chars.count else { tokens.append((.end, base + pos)); return }

@@ -58,9 +58,10 @@ extension PipelineReader {
     private mutating func needs(_ node: YAMLNode, _ what: String) -> [Located<String>] {
         let items = node.sequence ?? [node]
         var result: [Located<String>] = []
+        var seen: Set<String> = []
         for item in items {
             guard let need = literal(item, what) else { continue }
-            if result.contains(where: { $0.value == need.value }) {
+            guard seen.insert(need.value).inserted else {
                 warning("\(what): '\(need.value)' is listed twice", at: need.location)
                 continue
             }

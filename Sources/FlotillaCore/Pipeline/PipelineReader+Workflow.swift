@@ -92,36 +92,41 @@ extension PipelineReader {
                 error("job '\(job.key)' needs '\(need.value)', which is not a job in this workflow\(hint)", at: need.location)
             }
         }
-        // Depth-first search in file order; each cycle is reported once, at the `needs` entry
-        // that closes it, with its members listed from the first job in file order.
+        // Depth-first search in file order (iterative: a long `needs` chain must not exhaust
+        // the stack); each cycle is reported once, at the `needs` entry that closes it, with
+        // its members in path order.
         var state: [String: Int] = [:]  // 1 = on the current path, 2 = finished
-        var path: [String] = []
         var reported: Set<Set<String>> = []
-        func visit(_ key: String) {
-            state[key] = 1
-            path.append(key)
-            for need in byKey[key]?.needs ?? [] where byKey[need.value] != nil {
+        for root in jobs where state[root.key] == nil {
+            var path: [(key: String, next: Int)] = [(root.key, 0)]
+            state[root.key] = 1
+            while let top = path.last {
+                let needs = byKey[top.key]?.needs ?? []
+                guard top.next < needs.count else {
+                    state[top.key] = 2
+                    path.removeLast()
+                    continue
+                }
+                path[path.count - 1].next += 1
+                let need = needs[top.next]
+                guard byKey[need.value] != nil else { continue }
                 switch state[need.value] {
                 case 1:
-                    let start = path.firstIndex(of: need.value)!
-                    let members = Array(path[start...])
+                    let start = path.firstIndex { $0.key == need.value }!
+                    let members = path[start...].map(\.key)
                     if reported.insert(Set(members)).inserted {
                         let chain = (members + [need.value]).joined(separator: " -> ")
-                        let message = members.count == 1
-                            ? "job '\(key)' needs itself"
-                            : "dependency cycle between jobs: \(chain)"
-                        error(message, at: need.location)
+                        error(members.count == 1 ? "job '\(top.key)' needs itself" : "dependency cycle between jobs: \(chain)",
+                              at: need.location)
                     }
                 case nil:
-                    visit(need.value)
+                    state[need.value] = 1
+                    path.append((need.value, 0))
                 default:
                     break
                 }
             }
-            path.removeLast()
-            state[key] = 2
         }
-        for job in jobs where state[job.key] == nil { visit(job.key) }
     }
 }
 

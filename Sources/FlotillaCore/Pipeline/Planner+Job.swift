@@ -128,8 +128,13 @@ extension PlanBuilder {
     /// Later entries override earlier ones with the same name, keeping the first position.
     static func merge(_ base: [(name: String, value: String)], _ over: [(name: String, value: String)]) -> [(name: String, value: String)] {
         var result = base
+        var index: [String: Int] = [:]
+        for (i, entry) in result.enumerated() where index[entry.name] == nil { index[entry.name] = i }
         for entry in over {
-            if let i = result.firstIndex(where: { $0.name == entry.name }) { result[i].value = entry.value } else { result.append(entry) }
+            if let i = index[entry.name] { result[i].value = entry.value } else {
+                index[entry.name] = result.count
+                result.append(entry)
+            }
         }
         return result
     }

@@ -42,6 +42,7 @@ struct PlanBuilder {
     let options: PlanOptions
     var diagnostics: [Diagnostic] = []
     private var takenIDs: Set<String> = []
+    private var reported: Set<String> = []
 
     init(pipeline: Pipeline, options: PlanOptions) {
         self.pipeline = pipeline; self.options = options
@@ -58,7 +59,7 @@ struct PlanBuilder {
 
     /// Matrix combinations repeat the same findings; each is reported once.
     private mutating func report(_ d: Diagnostic) {
-        if !diagnostics.contains(d) { diagnostics.append(d) }
+        if reported.insert(d.description).inserted { diagnostics.append(d) }
     }
 
     mutating func build() -> [PlannedJob] {
