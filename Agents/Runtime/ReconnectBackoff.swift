@@ -29,7 +29,7 @@ public struct ReconnectBackoff: Sendable, Equatable {
         failures += 1
         let fraction = min(max(random, 0), 0.999_999)
         // Never zero: a tight reconnect loop against a refusing coordinator helps nobody.
-        return max(initialMillis / 2, UInt64(Double(bound) * fraction))
+        return max(max(1, initialMillis / 2), UInt64(Double(bound) * fraction))
     }
 
     /// A session was established: start again from the smallest delay.

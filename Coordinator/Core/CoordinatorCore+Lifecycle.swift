@@ -124,8 +124,12 @@ extension CoordinatorCore {
 
     /// Places every job that can start now.
     mutating func schedule(now: UInt64) -> [CoordinatorAction] {
+        // Least recently served first (ties: submission order): round-robin across calls, not just within one.
+        let order = runOrder.enumerated()
+            .sorted { (runs[$0.element]?.lastPlacement ?? 0, $0.offset) < (runs[$1.element]?.lastPlacement ?? 0, $1.offset) }
+            .map(\.element)
         var candidates: [Scheduler.Candidate] = []
-        for runID in runOrder {
+        for runID in order {
             guard let run = runs[runID], run.phase == .active else { continue }
             var activeInGroup: [String: Int] = [:]
             for job in run.jobs where job.state == .assigned || job.state == .running {
@@ -145,7 +149,7 @@ extension CoordinatorCore {
         }
         let slots = agents.values.map { Scheduler.Slot(agent: $0.connection, name: $0.name, labels: $0.labels, free: $0.freeSlots) }
         var actions: [CoordinatorAction] = []
-        for placement in Scheduler.place(candidates: candidates, runOrder: runOrder, slots: slots) {
+        for placement in Scheduler.place(candidates: candidates, runOrder: order, slots: slots) {
             actions += assign(placement.candidate, to: placement.agent, now: now)
         }
         return actions
@@ -159,6 +163,8 @@ extension CoordinatorCore {
         run.jobs[i].agentName = agent.name
         run.jobs[i].agentConnection = agentID
         run.jobs[i].assignedAt = now
+        placementCount += 1
+        run.lastPlacement = placementCount
         runs[candidate.runID] = run
         let ref = run.jobs[i].ref(runID: candidate.runID)
         agents[agentID]?.running.insert(ref)

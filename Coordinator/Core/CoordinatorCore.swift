@@ -20,6 +20,9 @@ public struct CoordinatorCore: Sendable {
     public internal(set) var runOrder: [String] = []
     private var clients: Set<ConnectionID> = []
     private var nextRunNumber: UInt64 = 1
+    /// Placements made so far; runs served least recently go first, so runs take turns even
+    /// when slots free up one at a time.
+    var placementCount: UInt64 = 0
     private let runIDPrefix: String
     let conditionEvaluator: ConditionEvaluator?
 
@@ -70,7 +73,7 @@ public struct CoordinatorCore: Sendable {
         if clients.remove(connection) != nil {
             for runID in runOrder where runs[runID]?.client == connection && runs[runID]?.isFinished == false {
                 runs[runID]?.client = nil
-                actions += cancelRun(runID, reason: "the submitting client disconnected", now: now)
+                actions += cancelJobs(of: runID, reason: "the submitting client disconnected", now: now)
             }
         }
         return actions + schedule(now: now)
@@ -128,8 +131,14 @@ public struct CoordinatorCore: Sendable {
         return actions
     }
 
-    /// Cancels every unfinished job of a run.
+    /// Cancels every unfinished job of a run; the slots it frees go to other runs.
     public mutating func cancelRun(_ runID: String, reason: String, now: UInt64) -> [CoordinatorAction] {
+        guard let run = runs[runID], !run.isFinished else { return [] }
+        return cancelJobs(of: runID, reason: reason, now: now) + schedule(now: now)
+    }
+
+    /// Cancels every unfinished job of a run and ends it, without placing anything.
+    private mutating func cancelJobs(of runID: String, reason: String, now: UInt64) -> [CoordinatorAction] {
         guard let run = runs[runID], !run.isFinished else { return [] }
         var actions: [CoordinatorAction] = []
         for (i, job) in run.jobs.enumerated() where !job.state.isTerminal {
@@ -138,6 +147,8 @@ public struct CoordinatorCore: Sendable {
             }
             actions += finishJob(job.ref(runID: runID), index: i, state: .cancelled, exitCode: nil, detail: reason, now: now)
         }
+        // A run still waiting for its bundle is not completed by its jobs ending; end it here.
+        if runs[runID]?.isFinished == false { actions += completeRun(runID, outcome: .cancelled) }
         return actions
     }
 
@@ -153,6 +164,7 @@ public struct CoordinatorCore: Sendable {
             runs[started.job.runID]!.jobs[i].startedAt = now
             return notify(started.job.runID, i, state: .running, detail: "")
         case .stepStarted(let step):
+            guard agent.running.contains(step.job), index(of: step.job) != nil else { return [] }
             return forwardToClient(step.job, .stepStarted(step))
         case .stepFinished(let step):
             guard let i = index(of: step.job), agent.running.contains(step.job) else { return [] }

@@ -45,6 +45,8 @@ public struct RunRecord: Sendable, Equatable {
     public var indexByID: [String: Int]
     public var phase: Phase
     public var submittedAt: UInt64
+    /// `CoordinatorCore`'s placement count when this run last had a job placed; 0 before any.
+    public var lastPlacement: UInt64 = 0
 
     public init(id: String, client: ConnectionID?, submit: SubmitRun, plan: Plan, bundleAvailable: Bool, now: UInt64) {
         self.id = id
