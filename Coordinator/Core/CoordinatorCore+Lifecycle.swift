@@ -25,7 +25,12 @@ extension CoordinatorCore {
                             detail: String, now: UInt64) -> [CoordinatorAction] {
         precondition(state.isTerminal, "finishJob needs a terminal state")
         guard let i = index ?? self.index(of: ref), var run = runs[ref.runID], !run.jobs[i].state.isTerminal else { return [] }
-        if let agent = run.jobs[i].agentConnection { agents[agent]?.running.remove(run.jobs[i].ref(runID: ref.runID)) }
+        // A cancelled job keeps its agent slot until the agent reports it ended: its process
+        // group may still be winding down, and the agent must not be handed more than its capacity.
+        let stillOnAgent = state == .cancelled && (run.jobs[i].state == .assigned || run.jobs[i].state == .running)
+        if let agent = run.jobs[i].agentConnection, !stillOnAgent {
+            agents[agent]?.running.remove(run.jobs[i].ref(runID: ref.runID))
+        }
         run.jobs[i].state = state
         run.jobs[i].finishedAt = now
         run.jobs[i].exitCode = exitCode

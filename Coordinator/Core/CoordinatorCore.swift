@@ -188,6 +188,7 @@ public struct CoordinatorCore: Sendable {
             case .cancelled: state = .cancelled
             case .skipped: state = .skipped
             }
+            agents[connection]?.running.remove(finished.job)
             let previous = index(of: finished.job).map { runs[finished.job.runID]!.jobs[$0].detail } ?? ""
             let detail = state == .timedOut && !previous.contains("timed out") ? "job timed out" : previous
             return finishJob(finished.job, state: state, exitCode: finished.exitCode,

@@ -76,10 +76,14 @@ struct ConnectionLossTests {
 
         let actions = core.connectionClosed(Fixture.client, reason: "client closed", now: 9)
         let reason = "the submitting client disconnected"
-        // Nothing is sent to the departed client; agents are told to stop; the freed slot serves the other run.
+        // Nothing is sent to the departed client; agents are told to stop. The slots stay taken
+        // until the agent confirms the kills, so it is never handed more than its capacity.
         #expect(actions == [
             .send(1, .cancelJob(CancelJob(job: Fixture.ref(runID, "build"), reason: reason))),
             .send(1, .cancelJob(CancelJob(job: Fixture.ref(runID, "lint"), reason: reason))),
+        ])
+        let confirmed = core.received(Fixture.finished(runID, "build", .cancelled), from: 1, now: 10)
+        #expect(confirmed == [
             .send(1, .assignJob(Fixture.assignment(otherRun, "docs"))),
             .send(other, .jobEvent(JobEvent(runID: otherRun, jobID: "docs", state: .assigned, agentName: "a1", detail: ""))),
         ])

@@ -27,9 +27,10 @@ struct MatrixStrategyTests {
         #expect(Array(failed.dropFirst(6)) == Fixture.placed(1, runID, "lint", agent: "a1"))
         #expect(failed.cancels.map(\.1.job.jobID) == ["test-2", "test-3"], "no CancelJob for the never-placed test-4")
         #expect(core.job(runID, "test-4")?.attempts == 0)
-        #expect(core.agents[1]?.running == [Fixture.ref(runID, "lint")])
+        // Cancelled attempts keep their slots until the agent confirms them.
+        #expect(core.agents[1]?.running == [Fixture.ref(runID, "lint"), Fixture.ref(runID, "test-2"), Fixture.ref(runID, "test-3")])
 
-        // Late reports of the cancelled attempts change nothing.
+        // Late reports of the cancelled attempts change no job state; they free the slots.
         #expect(core.received(Fixture.finished(runID, "test-2", .cancelled), from: 1, now: 11) == [])
         let done = core.received(Fixture.finished(runID, "lint", .success), from: 1, now: 12)
         #expect(done.runFinished?.outcome == .failed)

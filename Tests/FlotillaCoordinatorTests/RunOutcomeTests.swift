@@ -79,6 +79,9 @@ struct RunOutcomeTests {
         ])
         #expect(core.cancelRun(runID, reason: "again", now: 8) == [])
         #expect(core.cancelRun("no-such-run", reason: "x", now: 8) == [])
+        // The slot is held until the agent confirms the kill.
+        #expect(core.agents[1]?.running == [Fixture.ref(runID, "a")])
+        _ = core.received(Fixture.finished(runID, "a", .cancelled), from: 1, now: 9)
         #expect(core.agents[1]?.running.isEmpty == true)
     }
 
@@ -90,7 +93,9 @@ struct RunOutcomeTests {
         let actions = core.cancelRun(first, reason: "superseded", now: 3)
         #expect(actions.cancels.map(\.1.job) == [Fixture.ref(first, "a")])
         #expect(actions.runFinished?.outcome == .cancelled)
-        #expect(Array(actions.suffix(2)) == Fixture.placed(1, second, "b", agent: "a1"))
+        #expect(actions.placed.isEmpty, "the agent has not confirmed the kill yet")
+        let confirmed = core.received(Fixture.finished(first, "a", .cancelled), from: 1, now: 4)
+        #expect(confirmed == Fixture.placed(1, second, "b", agent: "a1"))
     }
 
     @Test func cancellingARunWaitingForItsBundleEndsIt() {
