@@ -96,8 +96,9 @@ struct ClientHandshakeTests {
     }
 
     static let toAgent: Set<MessageType> = [.heartbeat, .assignJob, .cancelJob, .bundleRequest, .bundleChunk]
+    // Step events and log chunks are forwarded to the client that submitted the run.
     static let toClient: Set<MessageType> = [.heartbeat, .runAccepted, .runRejected, .jobEvent, .runFinished,
-                                             .bundleRequest, .bundleChunk]
+                                             .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk]
     static let sessionMessages = SampleMessages.all.filter { ![.hello, .welcome, .error].contains($0.messageType) }
 
     @Test("an agent receives only coordinator-to-agent messages", arguments: sessionMessages)
