@@ -84,6 +84,14 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             certificateRole: role, certificateName: identity.name, coordinatorName: configuration.name,
             heartbeatIntervalMillis: configuration.heartbeatIntervalMillis,
             heartbeatTimeoutMillis: configuration.heartbeatTimeoutMillis)
+        // A peer that finished TLS but never says Hello would hold a connection slot forever.
+        let limit = configuration.limits.protocolLimits.handshakeTimeoutMillis
+        loop.schedule(afterMillis: limit) { [weak self, weak connection] in
+            guard let self, let connection, let session = self.sessions[connection.id],
+                  session.handshake?.isEstablished == false else { return }
+            session.closeReason = "no Hello within \(limit) ms"
+            connection.close(sending: ProtocolError.handshakeTimeout(waitedMillis: limit).replyMessage)
+        }
     }
 
     public func connection(_ connection: FramedConnection, didReceive message: Message) {
