@@ -51,7 +51,8 @@ public final class JobRunner: Sendable {
     /// - Parameters:
     ///   - assignment: The job attempt to run.
     ///   - bundleCache: Where the bundle named by `assignment.bundleSHA256` already is
-    ///     (verified); nil, like an empty digest, means the job has no sources.
+    ///     (verified on arrival). May be nil only for jobs without sources (empty digest);
+    ///     a digest that is not in the cache fails the job before its first step.
     ///   - configuration: Work root, workspace retention, kill grace, log limits.
     ///   - logger: For the agent's own log (not the job log).
     ///   - conditionEvaluator: Decides step `if:` conditions; nil uses
@@ -118,54 +119,31 @@ public final class JobRunner: Sendable {
             logger.warning("workspace preparation failed", ["error": failure.message])
         }
 
-        var jobFailed = workspace == nil
-        var decidingExitCode: Int32? = workspace == nil ? -1 : nil
-        var killedExitCode: Int32 = -1
-        var outcomes: [String: ExecutionOutcome] = [:]
+        var progress = JobProgress(setupFailed: workspace == nil)
         for (index, step) in assignment.steps.enumerated() {
             let (timedOut, cancelled, cancelRequests) = state.withLock { ($0.jobTimedOut, $0.cancelReason != nil, $0.cancelRequests) }
+            progress.sawTimeout = progress.sawTimeout || timedOut
+            progress.sawCancel = progress.sawCancel || cancelled
             var skipReason: String?
             if workspace == nil {
                 skipReason = "the workspace could not be prepared"
             } else if timedOut {
                 skipReason = "the job timed out"
-            } else if !evaluateCondition(step.condition, StepConditionState(jobFailed: jobFailed, cancelled: cancelled, stepOutcomes: outcomes)) {
+            } else if !evaluateCondition(step.condition, progress.conditionState(cancelled: cancelled)) {
                 skipReason = "condition `\(step.condition.isEmpty ? "success()" : step.condition)` is false"
             }
-            if let skipReason {
-                streamer.writeSystemLine("step \(index + 1)/\(assignment.steps.count) skipped: \(title(of: step)): \(skipReason)",
+            guard let workspace, skipReason == nil else {
+                streamer.writeSystemLine("step \(index + 1)/\(assignment.steps.count) skipped: \(title(of: step)): \(skipReason ?? "")",
                                          stepIndex: UInt32(index))
                 finishStep(index, outcome: .skipped, exitCode: -1, durationMillis: 0)
-                if !step.id.isEmpty { outcomes[step.id] = .skipped }
+                progress.record(step, StepResult(outcome: .skipped, exitCode: -1, killCause: nil))
                 continue
             }
-            guard let workspace else { continue }
-            let result = await runStep(index, step, in: workspace, cancelRequestsAtStart: cancelRequests)
-            if !step.id.isEmpty { outcomes[step.id] = result.outcome }
-            switch result.killCause {
-            case .jobTimeout?, .cancel?:
-                killedExitCode = result.exitCode
-            case .stepTimeout?, nil:
-                if (result.outcome == .failure || result.outcome == .timedOut) && !step.continueOnError {
-                    jobFailed = true
-                    if decidingExitCode == nil { decidingExitCode = result.exitCode }
-                }
-            }
+            progress.record(step, await runStep(index, step, in: workspace, cancelRequestsAtStart: cancelRequests))
         }
         jobTimer?.cancel()
+        let (outcome, exitCode) = progress.verdict
 
-        let (timedOut, cancelReason) = state.withLock { ($0.jobTimedOut, $0.cancelReason) }
-        let outcome: ExecutionOutcome
-        let exitCode: Int32
-        if timedOut {
-            (outcome, exitCode) = (.timedOut, killedExitCode)
-        } else if cancelReason != nil {
-            (outcome, exitCode) = (.cancelled, killedExitCode)
-        } else if jobFailed {
-            (outcome, exitCode) = (.failure, decidingExitCode ?? -1)
-        } else {
-            (outcome, exitCode) = (.success, 0)
-        }
         streamer.flush()
         if let workspace, !configuration.keepWorkspaces {
             if case .failure(let error) = await offload({ Result { () throws(WorkspaceError) in try workspace.remove() } }) {
@@ -181,6 +159,53 @@ public final class JobRunner: Sendable {
     }
 
     private struct SetupFailure: Error { var message: String }
+
+    /// What the steps so far add up to.
+    private struct JobProgress {
+        var jobFailed: Bool
+        /// Exit code of the first step that failed the job.
+        var decidingExitCode: Int32?
+        /// Exit code of the step a job timeout or cancel killed.
+        var killedExitCode: Int32 = -1
+        var stepOutcomes: [String: ExecutionOutcome] = [:]
+        /// A job timeout or cancel changed what ran; one that arrives after the last step does not.
+        var sawTimeout = false
+        var sawCancel = false
+
+        init(setupFailed: Bool) {
+            jobFailed = setupFailed
+            decidingExitCode = setupFailed ? -1 : nil
+        }
+
+        func conditionState(cancelled: Bool) -> StepConditionState {
+            StepConditionState(jobFailed: jobFailed, cancelled: cancelled, stepOutcomes: stepOutcomes)
+        }
+
+        mutating func record(_ step: StepSpec, _ result: StepResult) {
+            if !step.id.isEmpty { stepOutcomes[step.id] = result.outcome }
+            switch result.killCause {
+            case .jobTimeout?:
+                sawTimeout = true
+                killedExitCode = result.exitCode
+            case .cancel?:
+                sawCancel = true
+                killedExitCode = result.exitCode
+            case .stepTimeout?, nil:
+                if (result.outcome == .failure || result.outcome == .timedOut) && !step.continueOnError {
+                    jobFailed = true
+                    if decidingExitCode == nil { decidingExitCode = result.exitCode }
+                }
+            }
+        }
+
+        /// The job's outcome and exit code: a timeout beats a cancel beats a failure.
+        var verdict: (ExecutionOutcome, Int32) {
+            if sawTimeout { return (.timedOut, killedExitCode) }
+            if sawCancel { return (.cancelled, killedExitCode) }
+            if jobFailed { return (.failure, decidingExitCode ?? -1) }
+            return (.success, 0)
+        }
+    }
 
     private func prepareWorkspace() -> Result<JobWorkspace, SetupFailure> {
         do {
@@ -210,15 +235,15 @@ public final class JobRunner: Sendable {
     /// Marks the current step (only step `index`, when given) as killed for `cause` and
     /// terminates its process group, after writing `message(pgid)` to the job log.
     func kill(_ cause: KillCause, onlyStep index: Int? = nil, message: (Int32) -> String) {
-        let target: (process: ProcessRunner, index: Int)? = state.withLock { state in
-            guard var current = state.current, index == nil || current.index == index else { return nil }
+        // Under the lock: the step cannot be declared finished (and its log flushed) between
+        // the check and the notice, so the notice never lands after its `stepFinished`.
+        state.withLock { state in
+            guard var current = state.current, index == nil || current.index == index else { return }
             if current.killCause == nil { current.killCause = cause }
             state.current = current
-            return (current.process, current.index)
+            streamer.writeSystemLine(message(current.process.pid), stepIndex: UInt32(current.index))
+            current.process.terminateGroup()
         }
-        guard let target else { return }
-        streamer.writeSystemLine(message(target.process.pid), stepIndex: UInt32(target.index))
-        target.process.terminateGroup()
     }
 
     func schedule(afterMillis millis: UInt64, _ body: @escaping @Sendable () -> Void) -> DispatchWorkItem {
@@ -239,7 +264,14 @@ extension Duration {
     /// Whole milliseconds, never negative.
     var millis: UInt64 {
         let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return seconds < 0 ? 0 : .max }
+        return UInt64(max(0, milliseconds + attoseconds / 1_000_000_000_000_000))
+    }
+
+    /// The duration for Dispatch deadlines, to the millisecond.
+    var dispatchInterval: DispatchTimeInterval {
+        .milliseconds(Int(min(millis, UInt64(Int32.max))))
     }
 }
 

@@ -23,13 +23,15 @@ public struct JobWorkspace: Sendable, Equatable {
     /// `root/tmp`: step scripts and scratch files.
     public let temporaryDirectory: String
 
-    /// Creates a fresh, empty workspace for `job` under `workRoot`.
+    /// Creates a fresh, empty workspace for `job` under `workRoot` (made absolute).
     /// - Throws: `WorkspaceError.invalidName` when an id cannot be a directory name,
     ///   `.io` when a directory cannot be removed or created.
     public static func create(workRoot: String, job: JobRef) throws(WorkspaceError) -> JobWorkspace {
         try checkName(job.runID, what: "run id")
         try checkName(job.jobID, what: "job id")
-        let runDirectory = workRoot + "/" + job.runID
+        // Absolute, so FLOTILLA_WORKSPACE stays valid after a step changes directory.
+        let absoluteRoot = workRoot.hasPrefix("/") ? workRoot : currentDirectory() + "/" + workRoot
+        let runDirectory = absoluteRoot + "/" + job.runID
         let root = runDirectory + "/" + job.jobID + "-" + String(job.attempt)
         try makeDirectories(runDirectory)
         try FileTree.remove(root)
@@ -104,6 +106,12 @@ public struct JobWorkspace: Sendable, Equatable {
         if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.utf8.contains(0) || name.utf8.count > 200 {
             throw .invalidName(what: what, value: name)
         }
+    }
+
+    private static func currentDirectory() -> String {
+        guard let directory = getcwd(nil, 0) else { return "." }
+        defer { free(directory) }
+        return String(cString: directory)
     }
 
     private static func makeDirectories(_ path: String) throws(WorkspaceError) {

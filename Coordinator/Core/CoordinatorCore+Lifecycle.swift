@@ -24,24 +24,26 @@ extension CoordinatorCore {
     mutating func finishJob(_ ref: JobRef, index: Int? = nil, state: JobState, exitCode: Int32?,
                             detail: String, now: UInt64) -> [CoordinatorAction] {
         precondition(state.isTerminal, "finishJob needs a terminal state")
-        guard let i = index ?? self.index(of: ref), var run = runs[ref.runID], !run.jobs[i].state.isTerminal else { return [] }
+        guard let i = index ?? self.index(of: ref), let current = runs[ref.runID]?.jobs[i], !current.state.isTerminal else {
+            return []
+        }
         // A cancelled job keeps its agent slot until the agent reports it ended: its process
         // group may still be winding down, and the agent must not be handed more than its capacity.
-        let stillOnAgent = state == .cancelled && (run.jobs[i].state == .assigned || run.jobs[i].state == .running)
-        if let agent = run.jobs[i].agentConnection, !stillOnAgent {
-            agents[agent]?.running.remove(run.jobs[i].ref(runID: ref.runID))
+        let stillOnAgent = state == .cancelled && (current.state == .assigned || current.state == .running)
+        if let agent = current.agentConnection, !stillOnAgent {
+            agents[agent]?.running.remove(current.ref(runID: ref.runID))
         }
-        run.jobs[i].state = state
-        run.jobs[i].finishedAt = now
-        run.jobs[i].exitCode = exitCode
-        run.jobs[i].detail = detail
-        runs[ref.runID] = run
+        // Mutated in place: copying a run's job list on every change made large runs quadratic.
+        runs[ref.runID]!.transition(i, to: state)
+        runs[ref.runID]!.jobs[i].finishedAt = now
+        runs[ref.runID]!.jobs[i].exitCode = exitCode
+        runs[ref.runID]!.jobs[i].detail = detail
         var actions = notify(ref.runID, i, state: state, detail: detail)
-        let job = run.jobs[i].planned
+        let job = current.planned
         if (state == .failed || state == .timedOut) && job.failFast && !job.matrixGroup.isEmpty && !job.continueOnError {
             actions += cancelSiblings(ref.runID, group: job.matrixGroup, failed: job.displayName, now: now)
         }
-        actions += resolveSkippedJobs(ref.runID, now: now)
+        actions += resolveSkippedJobs(ref.runID, among: runs[ref.runID]!.dependents[i], now: now)
         return actions
     }
 
@@ -60,21 +62,22 @@ extension CoordinatorCore {
     }
 
     /// Queued jobs whose needs have all ended get their `if:` decided: skipped ones end here.
-    mutating func resolveSkippedJobs(_ runID: String, now: UInt64) -> [CoordinatorAction] {
+    ///
+    /// - Parameter among: the jobs to look at (the dependents of a job that just ended); nil
+    ///   looks at every queued job, as when a run starts. Skipping a job looks at its own
+    ///   dependents in turn, through `finishJob`.
+    mutating func resolveSkippedJobs(_ runID: String, among: [Int]? = nil, now: UInt64) -> [CoordinatorAction] {
         var actions: [CoordinatorAction] = []
-        var changed = true
-        while changed, let run = runs[runID], run.phase == .active {
-            changed = false
-            for (i, job) in run.jobs.enumerated() where job.state == .queued {
-                guard let outcome = needsOutcome(run, job), !shouldRun(job, outcome) else { continue }
-                let detail = outcome == .success ? "skipped: condition '\(job.planned.condition)' is false"
-                    : "skipped: a job it needs did not succeed"
-                actions += finishJob(job.ref(runID: runID), index: i, state: .skipped, exitCode: nil, detail: detail, now: now)
-                changed = true
-                break
-            }
+        guard let run = runs[runID], run.phase == .active else { return [] }
+        for i in among ?? run.queued.sorted() {
+            guard let run = runs[runID], run.phase == .active, run.jobs[i].state == .queued else { continue }
+            let job = run.jobs[i]
+            guard let outcome = needsOutcome(run, job), !shouldRun(job, outcome) else { continue }
+            let detail = outcome == .success ? "skipped: condition '\(job.planned.condition)' is false"
+                : "skipped: a job it needs did not succeed"
+            actions += finishJob(job.ref(runID: runID), index: i, state: .skipped, exitCode: nil, detail: detail, now: now)
         }
-        if let run = runs[runID], run.phase == .active, run.jobs.allSatisfy({ $0.state.isTerminal }) {
+        if let run = runs[runID], run.phase == .active, run.unfinishedCount == 0 {
             actions += completeRun(runID, outcome: outcome(of: run))
         }
         return actions
@@ -119,9 +122,9 @@ extension CoordinatorCore {
     }
 
     mutating func completeRun(_ runID: String, outcome: RunOutcome) -> [CoordinatorAction] {
-        guard var run = runs[runID], !run.isFinished else { return [] }
-        run.phase = .finished(outcome)
-        runs[runID] = run
+        guard let current = runs[runID], !current.isFinished else { return [] }
+        runs[runID]!.phase = .finished(outcome)
+        let run = runs[runID]!
         runOrder.removeAll { $0 == runID }
         guard let client = run.client else { return [] }
         return [.send(client, .runFinished(RunFinished(runID: runID, outcome: outcome, jobs: run.summaries())))]
@@ -136,12 +139,10 @@ extension CoordinatorCore {
         var candidates: [Scheduler.Candidate] = []
         for runID in order {
             guard let run = runs[runID], run.phase == .active else { continue }
-            var activeInGroup: [String: Int] = [:]
-            for job in run.jobs where job.state == .assigned || job.state == .running {
-                activeInGroup[job.planned.matrixGroup, default: 0] += 1
-            }
-            for (i, job) in run.jobs.enumerated() where job.state == .queued {
-                guard needsOutcome(run, job) != nil, shouldRun(job, needsOutcome(run, job)!) else { continue }
+            var activeInGroup = run.activeByGroup
+            for i in run.queued.sorted() {
+                let job = run.jobs[i]
+                guard let needs = needsOutcome(run, job), shouldRun(job, needs) else { continue }
                 let group = job.planned.matrixGroup
                 if job.planned.maxParallel > 0, !group.isEmpty {
                     let active = activeInGroup[group, default: 0]
@@ -161,16 +162,16 @@ extension CoordinatorCore {
     }
 
     private mutating func assign(_ candidate: Scheduler.Candidate, to agentID: ConnectionID, now: UInt64) -> [CoordinatorAction] {
-        guard var run = runs[candidate.runID], let agent = agents[agentID] else { return [] }
+        guard runs[candidate.runID] != nil, let agent = agents[agentID] else { return [] }
         let i = candidate.jobIndex
-        run.jobs[i].attempts += 1
-        run.jobs[i].state = .assigned
-        run.jobs[i].agentName = agent.name
-        run.jobs[i].agentConnection = agentID
-        run.jobs[i].assignedAt = now
         placementCount += 1
-        run.lastPlacement = placementCount
-        runs[candidate.runID] = run
+        runs[candidate.runID]!.jobs[i].attempts += 1
+        runs[candidate.runID]!.transition(i, to: .assigned)
+        runs[candidate.runID]!.jobs[i].agentName = agent.name
+        runs[candidate.runID]!.jobs[i].agentConnection = agentID
+        runs[candidate.runID]!.jobs[i].assignedAt = now
+        runs[candidate.runID]!.lastPlacement = placementCount
+        let run = runs[candidate.runID]!
         let ref = run.jobs[i].ref(runID: candidate.runID)
         agents[agentID]?.running.insert(ref)
         let assignment = JobAssignment.make(ref: ref, job: run.jobs[i].planned, bundleSHA256: run.bundleSHA256,

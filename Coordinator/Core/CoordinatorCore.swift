@@ -123,7 +123,7 @@ public struct CoordinatorCore: Sendable {
         var actions: [CoordinatorAction] = []
         for runID in runOrder where runs[runID]?.phase == .waitingForBundle && runs[runID]?.bundleSHA256 == sha256 {
             for i in runs[runID]!.jobs.indices {
-                runs[runID]!.jobs[i].state = .cancelled
+                runs[runID]!.transition(i, to: .cancelled)
                 runs[runID]!.jobs[i].detail = "source bundle upload failed: \(reason)"
             }
             actions += completeRun(runID, outcome: .error)
@@ -160,7 +160,7 @@ public struct CoordinatorCore: Sendable {
         switch message {
         case .jobStarted(let started):
             guard agent.running.contains(started.job), let i = index(of: started.job) else { return [] }
-            runs[started.job.runID]!.jobs[i].state = .running
+            runs[started.job.runID]!.transition(i, to: .running)
             runs[started.job.runID]!.jobs[i].startedAt = now
             return notify(started.job.runID, i, state: .running, detail: "")
         case .stepStarted(let step):

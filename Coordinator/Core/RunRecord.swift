@@ -47,6 +47,14 @@ public struct RunRecord: Sendable, Equatable {
     public var submittedAt: UInt64
     /// `CoordinatorCore`'s placement count when this run last had a job placed; 0 before any.
     public var lastPlacement: UInt64 = 0
+    /// Jobs that list each job in `needs`, by index.
+    public private(set) var dependents: [[Int]] = []
+    /// Indices of jobs in state `queued`: the only ones the scheduler looks at.
+    public private(set) var queued: Set<Int> = []
+    /// Jobs not yet in a terminal state; the run is complete at zero.
+    public private(set) var unfinishedCount: Int = 0
+    /// Assigned or running jobs per matrix group, for `max-parallel`.
+    public private(set) var activeByGroup: [String: Int] = [:]
 
     public init(id: String, client: ConnectionID?, submit: SubmitRun, plan: Plan, bundleAvailable: Bool, now: UInt64) {
         self.id = id
@@ -60,21 +68,41 @@ public struct RunRecord: Sendable, Equatable {
         self.indexByID = index
         self.phase = bundleAvailable ? .active : .waitingForBundle
         self.submittedAt = now
+        self.queued = Set(jobs.indices)
+        self.unfinishedCount = jobs.count
         computeChainLengths()
+    }
+
+    /// Moves job `i` to `state`, keeping the queued set, counters and group tallies true.
+    ///
+    /// Every state change goes through here: the scheduler's cost depends on these staying exact.
+    public mutating func transition(_ i: Int, to state: JobState) {
+        let old = jobs[i].state
+        guard old != state else { return }
+        jobs[i].state = state
+        if old == .queued { queued.remove(i) }
+        if state == .queued { queued.insert(i) }
+        if !old.isTerminal && state.isTerminal { unfinishedCount -= 1 }
+        if old.isTerminal && !state.isTerminal { unfinishedCount += 1 }
+        let group = jobs[i].planned.matrixGroup
+        let wasActive = old == .assigned || old == .running
+        let isActive = state == .assigned || state == .running
+        if wasActive != isActive { activeByGroup[group, default: 0] += isActive ? 1 : -1 }
     }
 
     /// Longest dependent chain per job, so the scheduler starts the critical path first.
     private mutating func computeChainLengths() {
-        var dependents: [Int: [Int]] = [:]
+        var dependents = [[Int]](repeating: [], count: jobs.count)
         for (i, job) in jobs.enumerated() {
-            for need in job.planned.needs { if let n = indexByID[need] { dependents[n, default: []].append(i) } }
+            for need in job.planned.needs { if let n = indexByID[need] { dependents[n].append(i) } }
         }
+        self.dependents = dependents
         var memo: [Int: Int] = [:]
         func length(_ i: Int, _ depth: Int) -> Int {
             if let known = memo[i] { return known }
             // The planner rejects cycles; the depth bound only keeps a bad plan from recursing forever.
             guard depth < jobs.count + 1 else { return 1 }
-            let value = 1 + ((dependents[i] ?? []).map { length($0, depth + 1) }.max() ?? 0)
+            let value = 1 + (dependents[i].map { length($0, depth + 1) }.max() ?? 0)
             memo[i] = value
             return value
         }

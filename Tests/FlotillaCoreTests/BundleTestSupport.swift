@@ -1,21 +1,19 @@
 import Foundation
+import TestSupport
 @testable import FlotillaCore
 
 /// File-system fixtures for the bundle tests, namespaced so they cannot collide with other
 /// helpers in this test target.
 enum BundleFixtures {
-    /// A fresh directory under the system temporary directory, removed on deinit.
+    /// A fresh temporary directory (TestSupport's, removed on release) with helpers for
+    /// building source trees: executables, symlinks, deletions.
     final class Directory {
-        let path: String
+        private let directory: TemporaryDirectory
+        var path: String { directory.path }
 
         init() {
-            var template = Array((NSTemporaryDirectory() + "/flotilla-bundle-XXXXXX").utf8CString)
-            let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-            precondition(created != nil, "mkdtemp failed")
-            path = URL(fileURLWithPath: String(cString: created!)).resolvingSymlinksInPath().path
+            directory = try! TemporaryDirectory(prefix: "flotilla-bundle")
         }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
 
         /// Writes a file, creating parent directories.
         func write(_ relative: String, _ contents: String, executable: Bool = false) {
@@ -71,21 +69,17 @@ enum BundleFixtures {
     }
 
     /// Runs git in `directory` with a fixed identity; traps if git fails.
+    ///
+    /// Through the bundle code's own `GitCommand` rather than Foundation.Process, whose pipe
+    /// handling relies on libdispatch read sources (crash-prone on Linux under concurrency).
     @discardableResult
     static func git(_ arguments: [String], in directory: String) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "user.name=Flotilla Test", "-c", "user.email=test@example.invalid",
-                             "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try! process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        precondition(process.terminationStatus == 0, "git \(arguments) failed")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let identity = ["-c", "user.name=Flotilla Test", "-c", "user.email=test@example.invalid",
+                        "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+        guard let result = GitCommand.run(identity + arguments, in: directory), result.status == 0 else {
+            preconditionFailure("git \(arguments) failed in \(directory)")
+        }
+        return String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static var gitAvailable: Bool {

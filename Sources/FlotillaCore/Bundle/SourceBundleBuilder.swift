@@ -31,7 +31,8 @@ public enum SourceBundleBuilder {
     ///
     /// In a git work tree the bundle holds what `git ls-files --cached --others
     /// --exclude-standard` lists below the directory (tracked files with their current
-    /// contents, untracked files that are not ignored; deleted tracked files are skipped).
+    /// contents, untracked files that are not ignored; deleted tracked files and anything
+    /// under `.flotilla/`, Flotilla's state directory, are skipped).
     /// Elsewhere the directory is walked, skipping `.git`, `.flotilla` and `.build*`.
     /// Sockets, FIFOs and devices are skipped; an untracked nested git repository or a
     /// submodule appears as an empty directory. If `outputPath` lies inside the directory

@@ -27,7 +27,8 @@ public enum SourceBundleExtractor {
     ///
     /// - Parameters:
     ///   - bundlePath: The bundle file.
-    ///   - directory: The destination; entries must not exist in it yet.
+    ///   - directory: The destination, created when missing (its parent must exist);
+    ///     entries must not exist in it yet.
     ///   - expectedSHA256: When given, the whole file is hashed first (streaming) and nothing
     ///     is written unless it matches.
     ///   - limits: Bounds on entries, content bytes and path length.

@@ -7,7 +7,8 @@ import Darwin
 /// Decides which files of a source directory go into a bundle.
 ///
 /// In a git work tree the answer is git's: tracked files (as they are on disk now),
-/// plus untracked files that are not ignored; tracked files deleted from disk are left out.
+/// plus untracked files that are not ignored; tracked files deleted from disk are left out,
+/// and so is anything under a `.flotilla` directory (Flotilla's state: keys, caches).
 /// Elsewhere the directory is walked, skipping `.git`, `.flotilla` and `.build*` at any depth.
 enum SourceFileLister {
     struct Entry {
@@ -54,6 +55,8 @@ enum SourceFileLister {
             guard !path.isEmpty, seen.insert(path).inserted else { continue }
             let text = String(decoding: path, as: UTF8.self)
             if excluded.contains(text) { continue }
+            // Flotilla's own state (certificates, keys, caches) never ships, even when not ignored.
+            if path.split(separator: UInt8(ascii: "/")).contains(where: { $0.elementsEqual(".flotilla".utf8) }) { continue }
             if let problem = BundlePathRules.problem(withPath: path, limits: limits) {
                 throw .unsupportedSource(path: text, reason: problem)
             }
