@@ -1,0 +1,181 @@
+import FlotillaCore
+import FlotillaNet
+import FlotillaTLS
+import WireProtocol
+
+/// A run client that stays connected and submits runs one after another.
+///
+/// Loop-confined. Mirrors the CLI's `RunClient` (mutual TLS as a client, handshake,
+/// heartbeats, bundle upload on request) but keeps its session across runs, so the
+/// benchmark times dispatch rather than connection setup. The coordinator answers
+/// submissions in order, which is how a `RunAccepted` is matched to its submission.
+final class BenchClient: FramedConnectionDelegate {
+    /// What a finished submission reports; times are taken on the client loop.
+    struct Completed: Sendable {
+        var runID: String
+        /// Monotonic µs just before `SubmitRun` was written.
+        var submittedMonotonic: Int64
+        /// Monotonic µs when `RunFinished` was decoded.
+        var finishedMonotonic: Int64
+        /// Realtime µs at the same moment, to compare with log marks and `$EPOCHREALTIME`.
+        var finishedRealtime: Int64
+        var result: RunFinished
+    }
+
+    typealias Handler = (Result<Completed, BenchError>) -> Void
+
+    private struct Pending {
+        var submittedMonotonic: Int64
+        var handler: Handler
+    }
+
+    private let loop: EventLoop
+    private let target: HostPort
+    private let tls: TLSConfiguration
+    private var handshake: ClientHandshake
+    private var liveness: Liveness?
+    private var livenessTimer: TimerHandle?
+    private var connection: FramedConnection?
+    private var sender: BundleSender?
+    private var onEstablished: ((Result<Void, BenchError>) -> Void)?
+    private var awaitingAcceptance: [Pending] = []
+    private var running: [String: Pending] = [:]
+    private var bundlePaths: [String: String] = [:]
+    private var closed = false
+
+    init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, name: String) {
+        self.loop = loop
+        self.target = target
+        self.tls = tls
+        self.handshake = ClientHandshake(hello: Hello(
+            minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
+            role: .client, name: name))
+    }
+
+    /// Connects and completes the handshake; `done` runs once, on the loop.
+    func connect(_ done: @escaping (Result<Void, BenchError>) -> Void) {
+        onEstablished = done
+        do {
+            connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
+                                                  serverName: target.host, delegate: self)
+        } catch {
+            fail(.session("cannot connect to the coordinator at \(target): \(error)"))
+        }
+    }
+
+    /// Submits a run; `handler` gets its `RunFinished` (or the failure), once, on the loop.
+    func submit(_ submit: SubmitRun, bundlePath: String, handler: @escaping Handler) {
+        guard let connection, handshake.welcome != nil, !closed else {
+            return handler(.failure(.session("the client session is not established")))
+        }
+        bundlePaths[submit.bundleSHA256] = bundlePath
+        awaitingAcceptance.append(Pending(submittedMonotonic: BenchClock.monotonicMicros(), handler: handler))
+        connection.send(.submitRun(submit))
+    }
+
+    /// Closes the session; call on the loop.
+    func close() {
+        closed = true
+        if let livenessTimer { loop.cancel(livenessTimer) }
+        connection?.close()
+    }
+
+    // MARK: FramedConnectionDelegate
+
+    func connectionDidBecomeActive(_ connection: FramedConnection) {
+        connection.send(handshake.initialMessage())
+    }
+
+    func connection(_ connection: FramedConnection, didReceive message: Message) {
+        let now = loop.nowMillis()
+        liveness?.messageReceived(now: now)
+        switch handshake.received(message) {
+        case .established(let welcome):
+            liveness = Liveness(welcome: welcome, now: now)
+            scheduleLivenessTick()
+            onEstablished?(.success(()))
+            onEstablished = nil
+        case .deliver(let message):
+            handle(message, on: connection)
+        case .failed(let error):
+            if let reply = error.replyMessage { connection.close(sending: reply) } else { connection.close() }
+            fail(.session("the coordinator ended the session: \(error)"))
+        case .ignore:
+            break
+        }
+    }
+
+    func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
+        if let livenessTimer { loop.cancel(livenessTimer) }
+        guard !closed else { return }
+        fail(.session("lost the connection to the coordinator: \(error.map { "\($0)" } ?? "closed by the coordinator")"))
+    }
+
+    // MARK: Run events
+
+    private func handle(_ message: Message, on connection: FramedConnection) {
+        switch message {
+        case .runAccepted(let accepted):
+            guard !awaitingAcceptance.isEmpty else {
+                return fail(.session("RunAccepted \(accepted.runID) without a pending submission"))
+            }
+            running[accepted.runID] = awaitingAcceptance.removeFirst()
+        case .runRejected(let rejected):
+            guard !awaitingAcceptance.isEmpty else { return fail(.session("RunRejected without a pending submission")) }
+            awaitingAcceptance.removeFirst().handler(.failure(.runRejected(rejected.reason)))
+        case .bundleRequest(let request):
+            guard let path = bundlePaths[request.sha256] else {
+                connection.close(sending: ProtocolErrorMessage(code: .unexpectedMessage,
+                                                               message: "bundle \(request.sha256) was never submitted"))
+                return fail(.session("the coordinator asked for unknown bundle \(request.sha256)"))
+            }
+            do {
+                let sender = self.sender ?? BundleSender(connection: connection)
+                self.sender = sender
+                try sender.enqueue(sha256: request.sha256, path: path)
+            } catch {
+                fail(.session("cannot upload the source bundle: \(error)"))
+            }
+        case .runFinished(let result):
+            guard let pending = running.removeValue(forKey: result.runID) else { return }
+            pending.handler(.success(Completed(runID: result.runID, submittedMonotonic: pending.submittedMonotonic,
+                                               finishedMonotonic: BenchClock.monotonicMicros(),
+                                               finishedRealtime: BenchClock.realtimeMicros(), result: result)))
+        default:
+            // Job events, step events and logs: the benchmark reads only the final summary.
+            break
+        }
+    }
+
+    private func scheduleLivenessTick() {
+        guard let liveness else { return }
+        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
+        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
+            guard let self, var liveness = self.liveness, let connection = self.connection, !self.closed else { return }
+            let now = self.loop.nowMillis()
+            switch liveness.tick(now: now) {
+            case .none: break
+            case .sendHeartbeat(let heartbeat):
+                connection.send(.heartbeat(heartbeat))
+                liveness.messageSent(now: now)
+            case .timedOut(let silent):
+                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
+            }
+            self.liveness = liveness
+            self.scheduleLivenessTick()
+        }
+    }
+
+    /// Fails the session and every submission waiting on it.
+    private func fail(_ error: BenchError) {
+        guard !closed else { return }
+        closed = true
+        onEstablished?(.failure(error))
+        onEstablished = nil
+        let waiting = awaitingAcceptance.map(\.handler) + running.values.map(\.handler)
+        awaitingAcceptance.removeAll()
+        running.removeAll()
+        for handler in waiting { handler(.failure(error)) }
+        connection?.close()
+    }
+}
