@@ -26,6 +26,7 @@ public final class JobRunner: Sendable {
     private let bundleCache: BundleCache?
     let logger: Logger
     private let evaluateCondition: StepConditionEvaluator
+    private let renderScript: StepScriptRenderer?
     let events: @Sendable (JobRunnerEvent) -> Void
     let streamer: LogStreamer
     let state = Mutex(State())
@@ -57,10 +58,13 @@ public final class JobRunner: Sendable {
     ///   - logger: For the agent's own log (not the job log).
     ///   - conditionEvaluator: Decides step `if:` conditions; nil uses
     ///     `JobRunner.defaultConditionEvaluator`.
+    ///   - scriptRenderer: Resolves runtime expressions in `run:` text; nil runs it as given.
     ///   - events: Receives `JobRunnerEvent`s one at a time, in causal order.
     public init(assignment: JobAssignment, bundleCache: BundleCache?, configuration: JobRunnerConfiguration,
                 logger: Logger, conditionEvaluator: StepConditionEvaluator? = nil,
+                scriptRenderer: StepScriptRenderer? = nil,
                 events: @escaping @Sendable (JobRunnerEvent) -> Void) {
+        self.renderScript = scriptRenderer
         self.assignment = assignment
         self.bundleCache = bundleCache
         self.configuration = configuration
@@ -139,7 +143,19 @@ public final class JobRunner: Sendable {
                 progress.record(step, StepResult(outcome: .skipped, exitCode: -1, killCause: nil))
                 continue
             }
-            progress.record(step, await runStep(index, step, in: workspace, cancelRequestsAtStart: cancelRequests))
+            var resolved = step
+            if let renderScript {
+                do {
+                    resolved.run = try renderScript(step.run, progress.conditionState(cancelled: cancelled))
+                } catch {
+                    streamer.writeSystemLine("step \(index + 1)/\(assignment.steps.count) failed: \(title(of: step)): "
+                                             + "cannot evaluate an expression in `run`: \(error)", stepIndex: UInt32(index))
+                    finishStep(index, outcome: .failure, exitCode: -1, durationMillis: 0)
+                    progress.record(step, StepResult(outcome: .failure, exitCode: -1, killCause: nil))
+                    continue
+                }
+            }
+            progress.record(step, await runStep(index, resolved, in: workspace, cancelRequestsAtStart: cancelRequests))
         }
         jobTimer?.cancel()
         let (outcome, exitCode) = progress.verdict

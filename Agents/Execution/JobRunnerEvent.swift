@@ -43,3 +43,7 @@ extension JobRunner {
         }
     }
 }
+
+/// Resolves the `${{ }}` expressions the planner left in a step's `run:` text (`steps.*`,
+/// `runner.*`, `job.*`) from the job's progress; throws a message when one cannot be evaluated.
+public typealias StepScriptRenderer = @Sendable (_ script: String, _ state: StepConditionState) throws -> String

@@ -212,7 +212,10 @@ public final class AgentRuntime: FramedConnectionDelegate {
         let loop = self.loop
         let runner = JobRunner(assignment: assignment, bundleCache: assignment.bundleSHA256.isEmpty ? nil : bundles,
                                configuration: runnerConfiguration, logger: logger,
-                               conditionEvaluator: AgentRuntime.evaluateStepCondition) { event in
+                               conditionEvaluator: AgentRuntime.evaluateStepCondition,
+                               scriptRenderer: { [configuration] script, state in
+                                   try AgentRuntime.renderScript(script, state, agent: configuration)
+                               }) { event in
             loop.execute { bound.value.forward(event) }
         }
         jobs[assignment.job] = runner
@@ -281,8 +284,31 @@ public final class AgentRuntime: FramedConnectionDelegate {
 
     /// Step `if:` through the expression engine, with `steps.<id>.outcome` and the job status.
     static func evaluateStepCondition(_ condition: String, _ state: StepConditionState) -> Bool {
+        // The planner checked the syntax; a condition that fails to evaluate does not run its step.
+        (try? Expression.evaluateCondition(condition, context: stepContext(state, agent: nil))) ?? false
+    }
+
+    /// Resolves what the planner left in `run:` text for the agent: `steps.*`, `job.*`, `runner.*`.
+    static func renderScript(_ script: String, _ state: StepConditionState, agent: AgentConfiguration) throws -> String {
+        guard script.contains("${{") else { return script }
+        do {
+            return try Expression.interpolate(script, context: stepContext(state, agent: agent))
+        } catch {
+            throw ScriptRenderError(message: "\(error)")
+        }
+    }
+
+    /// The runtime expression contexts of a step: `steps`, `job` and (when known) `runner`.
+    static func stepContext(_ state: StepConditionState, agent: AgentConfiguration?) -> ExpressionContext {
         let status: ExpressionContext.JobStatus = state.cancelled ? .cancelled : (state.jobFailed ? .failure : .success)
         var context = ExpressionContext(jobStatus: status)
+        if let agent {
+            context["runner"] = .object([
+                (key: "name", value: .string(agent.name)),
+                (key: "os", value: .string(runnerOS(agent.fingerprint.os))),
+                (key: "arch", value: .string(runnerArch(agent.fingerprint.arch))),
+            ])
+        }
         let steps: [(key: String, value: ExpressionValue)] = state.stepOutcomes.sorted { $0.key < $1.key }.map { id, outcome in
             let word: String
             switch outcome {
@@ -295,7 +321,12 @@ public final class AgentRuntime: FramedConnectionDelegate {
         }
         context["steps"] = .object(steps)
         context["job"] = .object([(key: "status", value: .string(status.rawValue))])
-        // The planner checked the syntax; a condition that fails to evaluate does not run its step.
-        return (try? Expression.evaluateCondition(condition, context: context)) ?? false
+        return context
     }
+}
+
+/// A `${{ }}` expression in a step's `run:` text could not be evaluated on the agent.
+struct ScriptRenderError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
