@@ -38,5 +38,26 @@ extension EndToEndTests {
             #expect(report.row("broken")?.status == "failed", "\(result.stdout)")
             #expect(report.row("ok")?.status == "succeeded", "\(result.stdout)")
         }
+
+        @Test("a realistic workflow fixture (matrix, needs, three env levels, ifs, step outcomes) runs end to end")
+        func workflowFixtureRuns() async throws {
+            let harness = try FlotillaHarness("embedded-fixture")
+            defer { harness.shutdown() }
+
+            let fixture = "Tests/FlotillaCoreTests/Fixtures/pipelines/good/shell-tools.yml"
+            let result = try await harness.run(["run", fixture, "--state", harness.directory.file("state"), "--verbose"],
+                                               label: "run-fixture", workingDirectory: harness.packageRoot)
+
+            #expect(result.termination == .exited(0), "\(result.transcript)")
+            let report = RunReport(result.stdout)
+            for job in ["lint", "test (bash, small)", "test (bash, large, yes)", "test (sh, small)", "report"] {
+                #expect(report.row(job)?.status == "succeeded", "job \(job):\n\(result.stdout)")
+            }
+            // Runtime expressions reached the agent: the step outcome and the include-only step.
+            #expect(result.stdout.contains("flaky step failed as expected (failure)"), "\(result.stdout)")
+            #expect(result.stdout.contains("test (bash, large, yes) | extra combination"), "\(result.stdout)")
+            #expect(!result.stdout.contains("test (bash, small) | extra combination"), "\(result.stdout)")
+            #expect(result.stdout.contains("combination sh/small in workflow env"), "\(result.stdout)")
+        }
     }
 }

@@ -17,6 +17,7 @@ struct PipelineFixtureTests {
         "release.yml": ["build-linux-x64", "build-linux-arm64", "publish"],
         "rust-crate.yml": ["check", "test-stable-false", "test-beta-false", "test-nightly-true"],
         "rust-msrv.yml": ["msrv-1.70", "msrv-1.75", "msrv-stable"],
+        "shell-tools.yml": ["lint", "test-bash-small", "test-bash-large-yes", "test-sh-small", "report"],
         "swift-package.yml": ["lint", "test-ubuntu-22.04-5.10", "test-ubuntu-22.04-6.0", "test-ubuntu-24.04-5.10", "test-ubuntu-24.04-6.0"],
     ]
 
