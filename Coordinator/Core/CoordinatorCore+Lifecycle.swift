@@ -132,33 +132,52 @@ extension CoordinatorCore {
 
     /// Places every job that can start now.
     mutating func schedule(now: UInt64) -> [CoordinatorAction] {
+        let slots = agents.values.filter { $0.freeSlots > 0 }
+            .map { Scheduler.Slot(agent: $0.connection, name: $0.name, labels: $0.labels, free: $0.freeSlots) }
+        // With the fleet busy, an event costs nothing here: most events arrive exactly then.
+        let totalFree = slots.reduce(0) { $0 + $1.free }
+        guard totalFree > 0 else { return [] }
         // Least recently served first (ties: submission order): round-robin across calls, not just within one.
         let order = runOrder.enumerated()
             .sorted { (runs[$0.element]?.lastPlacement ?? 0, $0.offset) < (runs[$1.element]?.lastPlacement ?? 0, $1.offset) }
             .map(\.element)
         var candidates: [Scheduler.Candidate] = []
-        for runID in order {
-            guard let run = runs[runID], run.phase == .active else { continue }
-            var activeInGroup = run.activeByGroup
-            for i in run.queued.sorted() {
-                let job = run.jobs[i]
-                guard let needs = needsOutcome(run, job), shouldRun(job, needs) else { continue }
-                let group = job.planned.matrixGroup
-                if job.planned.maxParallel > 0, !group.isEmpty {
-                    let active = activeInGroup[group, default: 0]
-                    guard active < job.planned.maxParallel else { continue }
-                    activeInGroup[group] = active + 1
-                }
-                candidates.append(Scheduler.Candidate(runID: runID, jobIndex: i, labels: Set(job.planned.runsOn),
-                                                      chainLength: job.chainLength))
-            }
+        for runID in order where runs[runID]?.phase == .active {
+            candidates += readyCandidates(runID, limit: totalFree)
         }
-        let slots = agents.values.map { Scheduler.Slot(agent: $0.connection, name: $0.name, labels: $0.labels, free: $0.freeSlots) }
         var actions: [CoordinatorAction] = []
         for placement in Scheduler.place(candidates: candidates, runOrder: order, slots: slots) {
             actions += assign(placement.candidate, to: placement.agent, now: now)
         }
         return actions
+    }
+
+    /// A run's jobs that may start now, best first, enough to fill `limit` slots for every label set.
+    ///
+    /// Walks the run's fixed priority order from the first unfinished job, so a large run costs
+    /// the few jobs near its front rather than a scan and sort of everything queued.
+    private mutating func readyCandidates(_ runID: String, limit: Int) -> [Scheduler.Candidate] {
+        runs[runID]!.advanceScanStart()
+        let run = runs[runID]!
+        let wanted = limit * run.labelSetCount
+        var activeInGroup = run.activeByGroup
+        var candidates: [Scheduler.Candidate] = []
+        var position = run.scanStart
+        while position < run.priorityOrder.count && candidates.count < wanted {
+            let i = run.priorityOrder[position]
+            position += 1
+            let job = run.jobs[i]
+            guard job.state == .queued, let needs = needsOutcome(run, job), shouldRun(job, needs) else { continue }
+            let group = job.planned.matrixGroup
+            if job.planned.maxParallel > 0, !group.isEmpty {
+                let active = activeInGroup[group, default: 0]
+                guard active < job.planned.maxParallel else { continue }
+                activeInGroup[group] = active + 1
+            }
+            candidates.append(Scheduler.Candidate(runID: runID, jobIndex: i, labels: run.labelSets[i],
+                                                  chainLength: job.chainLength))
+        }
+        return candidates
     }
 
     private mutating func assign(_ candidate: Scheduler.Candidate, to agentID: ConnectionID, now: UInt64) -> [CoordinatorAction] {

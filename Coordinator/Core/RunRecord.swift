@@ -55,6 +55,14 @@ public struct RunRecord: Sendable, Equatable {
     public private(set) var unfinishedCount: Int = 0
     /// Assigned or running jobs per matrix group, for `max-parallel`.
     public private(set) var activeByGroup: [String: Int] = [:]
+    /// Job indices in placement priority: longest dependent chain first, then plan order.
+    public private(set) var priorityOrder: [Int] = []
+    /// Positions before this in `priorityOrder` hold finished jobs only.
+    public private(set) var scanStart = 0
+    /// Each job's `runs-on` labels as a set, built once.
+    public private(set) var labelSets: [Set<String>] = []
+    /// How many distinct `runs-on` label sets the run has.
+    public private(set) var labelSetCount = 1
 
     public init(id: String, client: ConnectionID?, submit: SubmitRun, plan: Plan, bundleAvailable: Bool, now: UInt64) {
         self.id = id
@@ -71,6 +79,14 @@ public struct RunRecord: Sendable, Equatable {
         self.queued = Set(jobs.indices)
         self.unfinishedCount = jobs.count
         computeChainLengths()
+        self.priorityOrder = jobs.indices.sorted { (jobs[$0].chainLength, -$0) > (jobs[$1].chainLength, -$1) }
+        self.labelSets = jobs.map { Set($0.planned.runsOn) }
+        self.labelSetCount = max(1, Set(labelSets).count)
+    }
+
+    /// Moves `scanStart` past finished jobs; they never run again.
+    public mutating func advanceScanStart() {
+        while scanStart < priorityOrder.count && jobs[priorityOrder[scanStart]].state.isTerminal { scanStart += 1 }
     }
 
     /// Moves job `i` to `state`, keeping the queued set, counters and group tallies true.

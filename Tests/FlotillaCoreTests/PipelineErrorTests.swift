@@ -142,7 +142,7 @@ struct PipelineErrorTests {
             _ = try PipelineLoader.load(path: "/nonexistent/flotilla/ci.yml")
             Issue.record("loaded a missing file")
         } catch {
-            #expect(error.diagnostics.map(\.description) == ["/nonexistent/flotilla/ci.yml:1:1: error: cannot read the file"])
+            #expect(error.diagnostics.map(\.description) == ["/nonexistent/flotilla/ci.yml:1:1: error: cannot read the file: no such file"])
         }
     }
 }

@@ -44,8 +44,11 @@ public enum PipelineLoader {
                                                              message: "file is \(size) bytes; the limit is \(maxFileBytes) bytes")])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? "no such file"
+                : isDirectory.boolValue ? "it is a directory, not a pipeline file" : "permission denied or unreadable"
             throw PipelineLoadError(diagnostics: [Diagnostic(file: path, line: 1, column: 1, severity: .error,
-                                                             message: "cannot read the file")])
+                                                             message: "cannot read the file: \(reason)")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PipelineLoadError(diagnostics: [Diagnostic(file: path, line: 1, column: 1, severity: .error,
