@@ -19,6 +19,8 @@ let package = Package(
         // Linux kernel interfaces missing from the Glibc module (epoll, eventfd, signalfd);
         // only FlotillaNet imports it.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
 
         // Pure wire format: frames, messages, codecs, handshake/session state machines.
         .target(name: "WireProtocol", path: "Protocol", exclude: ["PROTOCOL.md"]),
@@ -32,8 +34,11 @@ let package = Package(
         // Networking: syscalls, epoll event loop, TLS framed connections.
         .target(name: "FlotillaNet", dependencies: ["WireProtocol", "FlotillaTLS", "FlotillaCore", "CLinux"],
                 path: "Sources/FlotillaNet"),
+        // The SQLite door: durable coordinator state (WAL, migrations, typed records).
+        .target(name: "FlotillaStore", dependencies: ["CSQLite", "WireProtocol", "FlotillaCore"],
+                path: "Sources/FlotillaStore"),
         .target(name: "FlotillaCoordinator",
-                dependencies: ["WireProtocol", "FlotillaCore", "FlotillaNet", "FlotillaTLS"],
+                dependencies: ["WireProtocol", "FlotillaCore", "FlotillaNet", "FlotillaTLS", "FlotillaStore"],
                 path: "Coordinator"),
         .target(name: "FlotillaAgent",
                 dependencies: ["WireProtocol", "FlotillaCore", "FlotillaNet", "FlotillaTLS"],
@@ -54,6 +59,7 @@ let package = Package(
         .testTarget(name: "FlotillaTLSTests", dependencies: ["FlotillaTLS", "TestSupport"]),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore", "FlotillaYAML", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "TestSupport"]),
         .testTarget(name: "FlotillaNetTests", dependencies: ["FlotillaNet", "FlotillaTLS", "WireProtocol", "TestSupport"]),
         .testTarget(name: "FlotillaCoordinatorTests", dependencies: ["FlotillaCoordinator", "WireProtocol", "FlotillaCore", "TestSupport"]),
         .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "WireProtocol", "FlotillaCore", "TestSupport"]),
