@@ -82,3 +82,27 @@ struct FileSystemError: Error, CustomStringConvertible {
 func makeLogger(_ label: String, verbose: Bool) -> Logger {
     Logger(label: label, level: verbose ? .debug : .info, sink: StderrLogSink())
 }
+
+/// Starts an event loop, lets `setup` create the long-lived objects on it, and blocks until
+/// the latch is resolved; then stops the loop.
+///
+/// - Parameter setup: runs on the loop; returns what to do on SIGINT/SIGTERM.
+func runLoopUntilExit(
+    threadName: String,
+    _ setup: @escaping @Sendable (EventLoop, LoopResidents, ExitLatch) throws -> (Int32) -> Void
+) throws -> Int32 {
+    // Block before any thread starts so every thread inherits the mask and signalfd sees them.
+    try SignalWatcher.blockSignals([SIGINT, SIGTERM])
+    let loop = try EventLoop.startOnNewThread(name: threadName)
+    defer {
+        loop.shutdown()
+        loop.waitUntilStopped()
+    }
+    let latch = ExitLatch()
+    let residents = LoopResidents()
+    try runOnLoop(loop) {
+        let onSignal = try setup(loop, residents, latch)
+        residents.keep(try SignalWatcher(loop: loop, handler: onSignal))
+    }
+    return latch.wait()
+}

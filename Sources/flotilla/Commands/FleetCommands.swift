@@ -100,34 +100,17 @@ extension String {
     }
 }
 
-/// Starts an event loop, lets `setup` create the long-lived objects on it, and runs until
-/// SIGINT/SIGTERM (or the latch is resolved); then calls the returned stop function and
-/// gives connections a moment to close cleanly.
+/// Runs the objects `setup` creates until SIGINT/SIGTERM; then calls the returned stop
+/// function and gives connections a moment to close cleanly.
 func serveUntilSignalled(
     _ setup: @escaping @Sendable (EventLoop, LoopResidents, ExitLatch) throws -> (() -> Void)
 ) throws -> Int32 {
-    // Block before any thread starts so every thread inherits the mask and signalfd sees them.
-    try SignalWatcher.blockSignals([SIGINT, SIGTERM])
-    let loop = try EventLoop.startOnNewThread(name: "flotilla-loop")
-    let latch = ExitLatch()
-    let residents = LoopResidents()
-    do {
-        try runOnLoop(loop) {
-            let stop = try setup(loop, residents, latch)
-            let watcher = try SignalWatcher(loop: loop) { signal in
-                stop()
-                // Let close_notify and Error frames reach peers before the process ends.
-                _ = loop.schedule(afterMillis: 300) { latch.resolve(signal == SIGINT ? 130 : ExitCode.success) }
-            }
-            residents.keep(watcher)
+    try runLoopUntilExit(threadName: "flotilla-loop") { loop, residents, latch in
+        let stop = try setup(loop, residents, latch)
+        return { signal in
+            stop()
+            // Let close_notify and Error frames reach peers before the process ends.
+            _ = loop.schedule(afterMillis: 300) { latch.resolve(signal == SIGINT ? 130 : ExitCode.success) }
         }
-    } catch {
-        loop.shutdown()
-        loop.waitUntilStopped()
-        throw error
     }
-    let code = latch.wait()
-    loop.shutdown()
-    loop.waitUntilStopped()
-    return code
 }

@@ -74,35 +74,20 @@ enum RunCommand {
         submit: SubmitRun, bundlePath: String, stepNames: [String: [String]], verbose: Bool,
         connectTo: @escaping @Sendable (EventLoop, LoopResidents) throws -> ConnectTarget
     ) throws -> Int32 {
-        try SignalWatcher.blockSignals([SIGINT, SIGTERM])
-        let loop = try EventLoop.startOnNewThread(name: "flotilla-run")
-        let latch = ExitLatch()
-        let residents = LoopResidents()
-        do {
-            try runOnLoop(loop) {
-                let target = try connectTo(loop, residents)
-                let printer = RunProgressPrinter(stepNames: stepNames, verbose: verbose)
-                let client = RunClient(loop: loop, target: target.address, tls: target.tls, clientName: target.clientName, submit: submit,
-                                       bundlePath: bundlePath, printer: printer) { code in
-                    // A moment for the close to reach the coordinator, so it cancels nothing by mistake.
-                    _ = loop.schedule(afterMillis: 50) { latch.resolve(code) }
-                }
-                residents.keep(client)
-                let watcher = try SignalWatcher(loop: loop) { _ in client.interrupt() }
-                residents.keep(watcher)
-                startWhenReady(loop: loop, deadline: loop.nowMillis() + 15_000, isReady: target.isReady) {
-                    client.start()
-                }
+        try runLoopUntilExit(threadName: "flotilla-run") { loop, residents, latch in
+            let target = try connectTo(loop, residents)
+            let printer = RunProgressPrinter(stepNames: stepNames, verbose: verbose)
+            let client = RunClient(loop: loop, target: target.address, tls: target.tls, clientName: target.clientName,
+                                   submit: submit, bundlePath: bundlePath, printer: printer) { code in
+                // A moment for the close to reach the coordinator, so it cancels nothing by mistake.
+                _ = loop.schedule(afterMillis: 50) { latch.resolve(code) }
             }
-        } catch {
-            loop.shutdown()
-            loop.waitUntilStopped()
-            throw error
+            residents.keep(client)
+            startWhenReady(loop: loop, deadline: loop.nowMillis() + 15_000, isReady: target.isReady) {
+                client.start()
+            }
+            return { _ in client.interrupt() }
         }
-        let code = latch.wait()
-        loop.shutdown()
-        loop.waitUntilStopped()
-        return code
     }
 
     /// Waits (bounded) until the embedded agents have registered, so placement sees them all.
