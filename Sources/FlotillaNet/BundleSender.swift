@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import WireProtocol
 
 /// Streams stored bundles to one connection as `BundleChunk`s, pausing while its send queue is full.
@@ -33,22 +28,25 @@ public final class BundleSender {
     }
 
     deinit {
-        for transfer in queue { close(transfer.fd) }
+        for transfer in queue { Syscalls.close(transfer.fd) }
     }
 
     /// Queues the file at `path` to be sent as the bundle `sha256`.
     ///
     /// - Throws: `BundleSendError` when the file cannot be opened or measured.
     public func enqueue(sha256: String, path: String) throws(BundleSendError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleSendError(path: path, call: "open", errno: errno) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let code = errno
-            close(fd)
-            throw BundleSendError(path: path, call: "fstat", errno: code)
+        let fd: Int32
+        do {
+            fd = try Syscalls.openForReading(path)
+        } catch {
+            throw BundleSendError(path: path, underlying: error)
         }
-        queue.append(Transfer(sha256: sha256, fd: fd, size: UInt64(info.st_size), offset: 0))
+        do {
+            queue.append(Transfer(sha256: sha256, fd: fd, size: try Syscalls.fileSize(fd), offset: 0))
+        } catch {
+            Syscalls.close(fd)
+            throw BundleSendError(path: path, underlying: error)
+        }
         pump()
     }
 
@@ -61,10 +59,12 @@ public final class BundleSender {
             let want = Int(min(UInt64(chunkBytes), transfer.size - transfer.offset))
             var got = 0
             if want > 0 {
-                got = buffer.withUnsafeMutableBytes { pread(transfer.fd, $0.baseAddress, want, off_t(transfer.offset)) }
-                if got < 0 && errno == EINTR { continue }
                 // A file that shrank or failed under us is sent short; the receiver's checksum rejects it.
-                if got <= 0 { got = 0; transfer.size = transfer.offset }
+                got = (try? buffer.withUnsafeMutableBytes { bytes throws(SystemError) in
+                    try Syscalls.read(transfer.fd, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<want]),
+                                      at: transfer.offset)
+                }) ?? 0
+                if got == 0 { transfer.size = transfer.offset }
             }
             let isLast = transfer.offset + UInt64(got) >= transfer.size
             let chunk = BundleChunk(sha256: transfer.sha256, offset: transfer.offset,
@@ -72,7 +72,7 @@ public final class BundleSender {
             guard connection.send(.bundleChunk(chunk)) else { return } // resumes from onWritable
             transfer.offset += UInt64(got)
             if isLast {
-                close(transfer.fd)
+                Syscalls.close(transfer.fd)
                 queue.removeFirst()
             } else {
                 queue[0] = transfer
@@ -84,7 +84,6 @@ public final class BundleSender {
 /// A bundle file could not be read for sending.
 public struct BundleSendError: Error, Sendable, CustomStringConvertible {
     public let path: String
-    public let call: String
-    public let errno: Int32
-    public var description: String { "cannot read bundle \(path): \(call) failed: \(String(cString: strerror(errno)))" }
+    public let underlying: SystemError
+    public var description: String { "cannot read bundle \(path): \(underlying)" }
 }

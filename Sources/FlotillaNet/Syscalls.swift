@@ -61,6 +61,23 @@ public enum Syscalls {
         }
     }
 
+    /// Opens a regular file for reading (close-on-exec).
+    public static func openForReading(_ path: String) throws(SystemError) -> Int32 {
+        try retrying("open") { open(path, O_RDONLY | O_CLOEXEC) }
+    }
+
+    /// The size in bytes of the file open as `fd`.
+    public static func fileSize(_ fd: Int32) throws(SystemError) -> UInt64 {
+        var info = stat()
+        _ = try retrying("fstat") { fstat(fd, &info) }
+        return UInt64(info.st_size)
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset` without moving the file position; 0 at end of file.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(SystemError) -> Int {
+        try retrying("pread") { pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+    }
+
     /// Sets or clears `O_NONBLOCK` on `fd`.
     public static func setNonBlocking(_ fd: Int32, _ nonBlocking: Bool = true) throws(SystemError) {
         let flags = try retrying("fcntl(F_GETFL)") { fcntl(fd, F_GETFL) }
