@@ -20,6 +20,16 @@ extension Message {
         case .cancelJob: return .cancelJob
         case .bundleRequest: return .bundleRequest
         case .bundleChunk: return .bundleChunk
+        case .artifactBegin: return .artifactBegin
+        case .artifactChunk: return .artifactChunk
+        case .artifactEnd: return .artifactEnd
+        case .artifactRefused: return .artifactRefused
+        case .artifactAck: return .artifactAck
+        case .artifactStored: return .artifactStored
+        case .listArtifacts: return .listArtifacts
+        case .fetchArtifact: return .fetchArtifact
+        case .artifactList: return .artifactList
+        case .artifactData: return .artifactData
         }
     }
 }

@@ -32,6 +32,18 @@ public enum Message: Sendable, Equatable {
     // Source bundles (client -> coordinator -> agent)
     case bundleRequest(BundleRequest)
     case bundleChunk(BundleChunk)
+
+    // Artifacts (agent -> coordinator uploads; client <-> coordinator listing and download)
+    case artifactBegin(ArtifactBegin)
+    case artifactChunk(ArtifactChunk)
+    case artifactEnd(ArtifactEnd)
+    case artifactRefused(ArtifactRefused)
+    case artifactAck(ArtifactAck)
+    case artifactStored(ArtifactStored)
+    case listArtifacts(ListArtifacts)
+    case fetchArtifact(FetchArtifact)
+    case artifactList(ArtifactList)
+    case artifactData(ArtifactData)
 }
 
 /// The one-byte type code that follows a frame's length.
@@ -57,6 +69,17 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
 
     case bundleRequest = 0x30
     case bundleChunk = 0x31
+
+    case artifactBegin = 0x40
+    case artifactChunk = 0x41
+    case artifactEnd = 0x42
+    case artifactRefused = 0x43
+    case artifactAck = 0x44
+    case artifactStored = 0x45
+    case listArtifacts = 0x48
+    case fetchArtifact = 0x49
+    case artifactList = 0x4A
+    case artifactData = 0x4B
 }
 
 /// The role a peer plays; also carried in its certificate.
@@ -303,9 +326,12 @@ public struct JobAssignment: Sendable, Equatable {
     public var steps: [StepSpec]
     /// Zero means no job-level timeout.
     public var timeoutMillis: UInt64
-    public init(job: JobRef, name: String, bundleSHA256: String, bundleSize: UInt64, env: [EnvVar], steps: [StepSpec], timeoutMillis: UInt64) {
+    /// Files the agent collects from the workspace after the steps and uploads before `JobFinished`.
+    public var artifacts: [ArtifactRequest]
+    public init(job: JobRef, name: String, bundleSHA256: String, bundleSize: UInt64, env: [EnvVar], steps: [StepSpec], timeoutMillis: UInt64,
+                artifacts: [ArtifactRequest] = []) {
         self.job = job; self.name = name; self.bundleSHA256 = bundleSHA256; self.bundleSize = bundleSize
-        self.env = env; self.steps = steps; self.timeoutMillis = timeoutMillis
+        self.env = env; self.steps = steps; self.timeoutMillis = timeoutMillis; self.artifacts = artifacts
     }
 }
 

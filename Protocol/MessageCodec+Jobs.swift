@@ -9,6 +9,7 @@ extension JobAssignment {
         w.writeArray(env) { $1.encode(into: &$0) }
         w.writeArray(steps) { $1.encode(into: &$0) }
         w.writeU64(timeoutMillis)
+        w.writeArray(artifacts) { $1.encode(into: &$0) }
     }
 
     static func decode(from r: inout ByteReader, limits: ProtocolLimits) throws(ProtocolError) -> JobAssignment {
@@ -25,8 +26,12 @@ extension JobAssignment {
             try StepSpec.decode(from: &r, limits: limits)
         }
         let timeout = try r.readU64("timeoutMillis")
+        let artifacts = try r.readArray("artifacts", maxCount: limits.maxListCount,
+                                        minElementBytes: MinimumEncodedSize.artifactRequest) { r throws(ProtocolError) in
+            try ArtifactRequest.decode(from: &r, limits: limits)
+        }
         return JobAssignment(job: job, name: name, bundleSHA256: sha, bundleSize: size, env: env,
-                             steps: steps, timeoutMillis: timeout)
+                             steps: steps, timeoutMillis: timeout, artifacts: artifacts)
     }
 }
 

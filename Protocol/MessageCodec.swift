@@ -32,6 +32,16 @@ public enum MessageCodec {
         case .cancelJob(let m): m.encode(into: &writer)
         case .bundleRequest(let m): m.encode(into: &writer)
         case .bundleChunk(let m): m.encode(into: &writer)
+        case .artifactBegin(let m): m.encode(into: &writer)
+        case .artifactChunk(let m): m.encode(into: &writer)
+        case .artifactEnd(let m): m.encode(into: &writer)
+        case .artifactRefused(let m): m.encode(into: &writer)
+        case .artifactAck(let m): m.encode(into: &writer)
+        case .artifactStored(let m): m.encode(into: &writer)
+        case .listArtifacts(let m): m.encode(into: &writer)
+        case .fetchArtifact(let m): m.encode(into: &writer)
+        case .artifactList(let m): m.encode(into: &writer)
+        case .artifactData(let m): m.encode(into: &writer)
         }
     }
 
@@ -80,6 +90,16 @@ public enum MessageCodec {
         case .cancelJob: return .cancelJob(try CancelJob.decode(from: &r, limits: limits))
         case .bundleRequest: return .bundleRequest(try BundleRequest.decode(from: &r, limits: limits))
         case .bundleChunk: return .bundleChunk(try BundleChunk.decode(from: &r, limits: limits))
+        case .artifactBegin: return .artifactBegin(try ArtifactBegin.decode(from: &r, limits: limits))
+        case .artifactChunk: return .artifactChunk(try ArtifactChunk.decode(from: &r, limits: limits))
+        case .artifactEnd: return .artifactEnd(try ArtifactEnd.decode(from: &r, limits: limits))
+        case .artifactRefused: return .artifactRefused(try ArtifactRefused.decode(from: &r, limits: limits))
+        case .artifactAck: return .artifactAck(try ArtifactAck.decode(from: &r, limits: limits))
+        case .artifactStored: return .artifactStored(try ArtifactStored.decode(from: &r, limits: limits))
+        case .listArtifacts: return .listArtifacts(try ListArtifacts.decode(from: &r, limits: limits))
+        case .fetchArtifact: return .fetchArtifact(try FetchArtifact.decode(from: &r, limits: limits))
+        case .artifactList: return .artifactList(try ArtifactList.decode(from: &r, limits: limits))
+        case .artifactData: return .artifactData(try ArtifactData.decode(from: &r, limits: limits))
         }
     }
 }
@@ -92,4 +112,6 @@ enum MinimumEncodedSize {
     static let plannedJobSummary = 4 + 4
     static let jobSummary = 4 + 4 + 4 + 1 + 8 + 1 + 4
     static let stepSpec = 4 + 4 + 4 + 4 + 1 + 4 + 4 + 8 + 1
+    static let artifactRequest = 4 + 4 + 1
+    static let artifactSummary = 4 + 4 + 4 + 1 + 8 + 4
 }

@@ -17,15 +17,19 @@ extension MessageType {
     private static let agentToCoordinator: Set<MessageType> = [
         .hello, .heartbeat, .error, .jobStarted, .stepStarted, .stepFinished, .logChunk, .jobFinished,
         .bundleRequest, .bundleChunk,
+        .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused,
     ]
     private static let clientToCoordinator: Set<MessageType> = [
         .hello, .heartbeat, .error, .submitRun, .bundleRequest, .bundleChunk,
+        .listArtifacts, .fetchArtifact,
     ]
     private static let coordinatorToAgent: Set<MessageType> = [
         .welcome, .heartbeat, .error, .assignJob, .cancelJob, .bundleRequest, .bundleChunk,
+        .artifactAck,
     ]
     private static let coordinatorToClient: Set<MessageType> = [
         .welcome, .heartbeat, .error, .runAccepted, .runRejected, .jobEvent, .runFinished,
         .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk,
+        .artifactRefused, .artifactStored, .artifactList, .artifactData,
     ]
 }

@@ -17,6 +17,8 @@ public struct ProtocolLimits: Sendable, Equatable {
     public var maxLogChunkBytes: Int
     /// Largest `BundleChunk.data`.
     public var maxBundleChunkBytes: Int
+    /// Largest `ArtifactChunk.data` and `ArtifactData.data`.
+    public var maxArtifactChunkBytes: Int
     /// Most labels an agent may declare in Hello.
     public var maxLabels: Int
     /// Longest label, in UTF-8 bytes.
@@ -36,7 +38,8 @@ public struct ProtocolLimits: Sendable, Equatable {
                 maxLabels: Int = 64,
                 maxLabelBytes: Int = 128,
                 maxAgentCapacity: UInt32 = 1_024,
-                handshakeTimeoutMillis: UInt64 = 10_000) {
+                handshakeTimeoutMillis: UInt64 = 10_000,
+                maxArtifactChunkBytes: Int = ArtifactChunk.maxDataBytes) {
         self.maxFrameBytes = maxFrameBytes
         self.maxStringBytes = maxStringBytes
         self.maxPipelineTextBytes = maxPipelineTextBytes
@@ -47,9 +50,10 @@ public struct ProtocolLimits: Sendable, Equatable {
         self.maxLabelBytes = maxLabelBytes
         self.maxAgentCapacity = maxAgentCapacity
         self.handshakeTimeoutMillis = handshakeTimeoutMillis
+        self.maxArtifactChunkBytes = maxArtifactChunkBytes
     }
 
     /// The protocol's limits: 1 MiB + 16 KiB frames, 64 KiB strings, 512 KiB pipeline text,
-    /// 8192-element lists, 64 KiB log chunks, 256 KiB bundle chunks.
+    /// 8192-element lists, 64 KiB log chunks, 256 KiB bundle and artifact chunks.
     public static let `default` = ProtocolLimits()
 }

@@ -27,6 +27,7 @@ public final class JobRunner: Sendable {
     let logger: Logger
     private let evaluateCondition: StepConditionEvaluator
     private let renderScript: StepScriptRenderer?
+    let artifactUploader: ArtifactUploadHandler?
     let events: @Sendable (JobRunnerEvent) -> Void
     let streamer: LogStreamer
     let state = Mutex(State())
@@ -59,12 +60,15 @@ public final class JobRunner: Sendable {
     ///   - conditionEvaluator: Decides step `if:` conditions; nil uses
     ///     `JobRunner.defaultConditionEvaluator`.
     ///   - scriptRenderer: Resolves runtime expressions in `run:` text; nil runs it as given.
+    ///   - artifactUploader: Uploads the files `assignment.artifacts` collects (see
+    ///     `collectAndUploadArtifacts`); awaited before `jobFinished`. Nil collects nothing.
     ///   - events: Receives `JobRunnerEvent`s one at a time, in causal order.
     public init(assignment: JobAssignment, bundleCache: BundleCache?, configuration: JobRunnerConfiguration,
                 logger: Logger, conditionEvaluator: StepConditionEvaluator? = nil,
-                scriptRenderer: StepScriptRenderer? = nil,
+                scriptRenderer: StepScriptRenderer? = nil, artifactUploader: ArtifactUploadHandler? = nil,
                 events: @escaping @Sendable (JobRunnerEvent) -> Void) {
         self.renderScript = scriptRenderer
+        self.artifactUploader = artifactUploader
         self.assignment = assignment
         self.bundleCache = bundleCache
         self.configuration = configuration
@@ -161,6 +165,7 @@ public final class JobRunner: Sendable {
         let (outcome, exitCode) = progress.verdict
 
         streamer.flush()
+        if let workspace { await collectAndUploadArtifacts(from: workspace) }
         if let workspace, !configuration.keepWorkspaces {
             if case .failure(let error) = await offload({ Result { () throws(WorkspaceError) in try workspace.remove() } }) {
                 logger.warning("workspace removal failed", ["error": error.description])

@@ -12,10 +12,16 @@ public struct JobRunnerConfiguration: Sendable, Equatable {
     public var log: LogStreamer.Configuration
     /// Bounds applied while extracting the source bundle.
     public var bundleLimits: BundleLimits
+    /// Most artifact bytes one job may upload; entries that would exceed it are refused.
+    public var maxArtifactBytes: UInt64
 
     public init(workRoot: String, keepWorkspaces: Bool = false, process: ProcessRunner.Configuration = ProcessRunner.Configuration(),
-                log: LogStreamer.Configuration = LogStreamer.Configuration(), bundleLimits: BundleLimits = BundleLimits()) {
+                log: LogStreamer.Configuration = LogStreamer.Configuration(), bundleLimits: BundleLimits = BundleLimits(),
+                maxArtifactBytes: UInt64 = JobRunnerConfiguration.defaultMaxArtifactBytes) {
         self.workRoot = workRoot; self.keepWorkspaces = keepWorkspaces; self.process = process
-        self.log = log; self.bundleLimits = bundleLimits
+        self.log = log; self.bundleLimits = bundleLimits; self.maxArtifactBytes = maxArtifactBytes
     }
+
+    /// 10 GiB.
+    public static let defaultMaxArtifactBytes: UInt64 = 10 << 30
 }

@@ -18,12 +18,20 @@ public struct AgentConfiguration: Sendable {
     /// SIGTERM-to-SIGKILL grace when a job's process group is killed.
     public var killGraceMillis: UInt64
     public var keepWorkspaces: Bool
+    /// Most artifact bytes one job may upload (`--max-artifact-bytes`); 10 GiB by default.
+    public var maxArtifactBytes: UInt64
+    /// Fault injection for tests only: corrupt the first transmission of every artifact so the
+    /// coordinator's checksum check and the retry path run (see `ArtifactUploadManager`).
+    public var corruptFirstArtifactTransmission: Bool
 
     public init(coordinator: HostPort, pkiDirectory: String, name: String, labels: [String], capacity: Int,
                 workDirectory: String, fingerprint: MachineFingerprint, backoff: ReconnectBackoff = ReconnectBackoff(),
-                killGraceMillis: UInt64 = 5_000, keepWorkspaces: Bool = false) {
+                killGraceMillis: UInt64 = 5_000, keepWorkspaces: Bool = false,
+                maxArtifactBytes: UInt64 = JobRunnerConfiguration.defaultMaxArtifactBytes,
+                corruptFirstArtifactTransmission: Bool = false) {
         self.coordinator = coordinator; self.pkiDirectory = pkiDirectory; self.name = name; self.labels = labels
         self.capacity = capacity; self.workDirectory = workDirectory; self.fingerprint = fingerprint
         self.backoff = backoff; self.killGraceMillis = killGraceMillis; self.keepWorkspaces = keepWorkspaces
+        self.maxArtifactBytes = maxArtifactBytes; self.corruptFirstArtifactTransmission = corruptFirstArtifactTransmission
     }
 }

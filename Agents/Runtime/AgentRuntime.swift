@@ -30,6 +30,8 @@ public final class AgentRuntime: FramedConnectionDelegate {
     private var downloads: [String: (writer: ContentAddressedFileWriter, waiting: [JobAssignment])] = [:]
     private var stopped = false
     private var closeReason: String?
+    /// Artifact uploads on the current connection; replaced with each connection.
+    var artifactUploads: ArtifactUploadManager?
 
     /// - Throws: `TLSError` for missing or unreadable PKI files, `BundleError` for an unusable work directory.
     public init(loop: EventLoop, configuration: AgentConfiguration, logger: Logger) throws {
@@ -109,6 +111,7 @@ public final class AgentRuntime: FramedConnectionDelegate {
         switch action {
         case .established(let welcome):
             backoff.reset()
+            artifactUploads = makeArtifactUploads(on: connection, logger: logger)
             liveness = Liveness(welcome: welcome, now: now)
             scheduleLivenessTick()
             logger.info("connected to coordinator", ["coordinator": welcome.coordinatorName, "protocol.version": "\(welcome.version)"])
@@ -130,6 +133,8 @@ public final class AgentRuntime: FramedConnectionDelegate {
         if let livenessTimer { loop.cancel(livenessTimer) }
         for download in downloads.values { download.writer.abort() }
         downloads.removeAll()
+        artifactUploads?.abortAll()
+        artifactUploads = nil
         if !jobs.isEmpty { cancelAllJobs(reason: "lost the connection to the coordinator") }
         logger.notice("disconnected", ["reason": closeReason ?? error.map { "\($0)" } ?? "closed"])
         scheduleReconnect()
@@ -143,11 +148,14 @@ public final class AgentRuntime: FramedConnectionDelegate {
             accept(assignment)
         case .cancelJob(let cancel):
             jobs[cancel.job]?.cancel(reason: cancel.reason)
+            artifactUploads?.cancel(cancel.job)
             for (sha, download) in downloads {
                 downloads[sha]?.waiting = download.waiting.filter { $0.job != cancel.job }
             }
         case .bundleChunk(let chunk):
             receive(chunk)
+        case .artifactAck(let ack):
+            artifactUploads?.received(ack)
         case .heartbeat:
             break
         default:
@@ -207,7 +215,8 @@ public final class AgentRuntime: FramedConnectionDelegate {
         ]
         let runnerConfiguration = JobRunnerConfiguration(
             workRoot: configuration.workDirectory + "/jobs", keepWorkspaces: configuration.keepWorkspaces,
-            process: ProcessRunner.Configuration(killGracePeriod: .milliseconds(Int64(configuration.killGraceMillis))))
+            process: ProcessRunner.Configuration(killGracePeriod: .milliseconds(Int64(configuration.killGraceMillis))),
+            maxArtifactBytes: configuration.maxArtifactBytes)
         let bound = LoopBound(self, eventLoop: loop)
         let loop = self.loop
         let runner = JobRunner(assignment: assignment, bundleCache: assignment.bundleSHA256.isEmpty ? nil : bundles,
@@ -215,6 +224,9 @@ public final class AgentRuntime: FramedConnectionDelegate {
                                conditionEvaluator: AgentRuntime.evaluateStepCondition,
                                scriptRenderer: { [configuration] script, state in
                                    try AgentRuntime.renderScript(script, state, agent: configuration)
+                               },
+                               artifactUploader: { job, collection in
+                                   await AgentRuntime.upload(collection, for: job, through: bound)
                                }) { event in
             loop.execute { bound.value.forward(event) }
         }

@@ -212,6 +212,10 @@ extension JobAssignment {
                          workingDirectory: step.workingDirectory, timeoutMillis: step.timeoutMillis,
                          continueOnError: step.continueOnError)
             },
-            timeoutMillis: job.timeoutMillis)
+            timeoutMillis: job.timeoutMillis,
+            artifacts: job.artifacts.map { spec in
+                // By name, so a kind added to the pipeline model degrades to a plain file, not a crash.
+                ArtifactRequest(path: spec.path, name: spec.name, kind: ArtifactKindCode(name: spec.kind.rawValue) ?? .file)
+            })
     }
 }

@@ -20,6 +20,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     private var core: CoordinatorCore
     private var sessions: [ConnectionID: PeerSession] = [:]
     private let bundles: BundleCache
+    private let artifacts: ArtifactService
     private var livenessTimer: TimerHandle?
     private static let livenessTickMillis: UInt64 = 100
 
@@ -33,6 +34,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
         self.configuration = configuration
         self.logger = logger
         self.bundles = try BundleCache(directory: configuration.stateDirectory + "/bundles")
+        self.artifacts = try ArtifactService(stateDirectory: configuration.stateDirectory, logger: logger)
         self.core = CoordinatorCore(runIDPrefix: String(UInt64(time(nil)), radix: 36),
                                     conditionEvaluator: CoordinatorServer.evaluateJobCondition)
         let tls = try TLSConfiguration.forPeer(pkiDirectory: configuration.pkiDirectory, role: "coordinator",
@@ -129,6 +131,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     public func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
         guard let session = sessions.removeValue(forKey: connection.id) else { return }
         session.abortUploads()
+        artifacts.connectionClosed(connection.id)
         let reason = session.closeReason ?? error.map { "\($0)" } ?? "connection closed"
         if session.role != nil {
             logger.info("peer disconnected", ["peer.address": connection.remoteAddress,
@@ -151,7 +154,12 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             receiveBundleChunk(chunk, from: session, now: now)
         case .bundleRequest(let request) where session.role == .agent:
             sendBundle(request.sha256, to: session)
+        case .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused:
+            perform(artifacts.agentMessage(message, from: session.connection.id, core: core))
+        case .listArtifacts, .fetchArtifact:
+            artifacts.clientRequest(message, on: session.connection, core: core)
         default:
+            if case .jobFinished(let finished) = message { artifacts.jobFinished(finished.job, on: session.connection.id) }
             perform(core.received(message, from: session.connection.id, now: now))
         }
     }
@@ -180,6 +188,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
         }
         let (runID, actions) = core.runSubmitted(by: session.connection.id, submit: submit, plan: plan,
                                                  bundleAvailable: available, now: now)
+        artifacts.runAccepted(runID)
         logger.info("run submitted", ["run.id": runID, "run.jobs": "\(plan.jobs.count)",
                                       "run.pipeline": submit.pipelineFileName, "client.name": session.connection.peerIdentity?.name ?? ""])
         perform(actions)

@@ -10,8 +10,9 @@ import Foundation
 /// Exit codes: 0 report written, 1 a measurement failed, 2 usage error.
 enum FlotillaBenchMain {
     static func main(_ arguments: [String]) -> Int32 {
+        if arguments.first == "schedule" { return ScheduleBenchmark.main(Array(arguments.dropFirst())) }
         if arguments.contains("--help") || arguments.contains("-h") {
-            print(BenchOptions.usage)
+            print(BenchOptions.usage + "\n\n" + ScheduleBenchmark.usage)
             return 0
         }
         let options: BenchOptions
@@ -58,7 +59,7 @@ enum FlotillaBenchMain {
     }
 
     /// Prints the report and, when asked, writes it to `path`.
-    private static func emit(_ json: String, to path: String?) -> Int32 {
+    static func emit(_ json: String, to path: String?) -> Int32 {
         print(json)
         guard let path else { return 0 }
         do {

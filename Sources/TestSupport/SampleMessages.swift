@@ -83,7 +83,7 @@ public enum SampleMessages {
         .bundleChunk(BundleChunk(sha256: String(repeating: "c", count: 64), offset: 262_144,
                                  data: allByteValues + allByteValues.reversed(), isLast: false)),
         .bundleChunk(BundleChunk(sha256: String(repeating: "c", count: 64), offset: 0, data: [], isLast: true)),
-    ]
+    ] + artifacts
 
     /// The frames of `all`, concatenated in order.
     public static var allFramed: [UInt8] {

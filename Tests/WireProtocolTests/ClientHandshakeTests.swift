@@ -95,10 +95,12 @@ struct ClientHandshakeTests {
         #expect(action == .failed(.peerReportedError(code: .heartbeatTimeout, message: "silent 15 s")))
     }
 
-    static let toAgent: Set<MessageType> = [.heartbeat, .assignJob, .cancelJob, .bundleRequest, .bundleChunk]
+    static let toAgent: Set<MessageType> = [.heartbeat, .assignJob, .cancelJob, .bundleRequest, .bundleChunk,
+                                            .artifactAck]
     // Step events and log chunks are forwarded to the client that submitted the run.
     static let toClient: Set<MessageType> = [.heartbeat, .runAccepted, .runRejected, .jobEvent, .runFinished,
-                                             .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk]
+                                             .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk,
+                                             .artifactRefused, .artifactStored, .artifactList, .artifactData]
     static let sessionMessages = SampleMessages.all.filter { ![.hello, .welcome, .error].contains($0.messageType) }
 
     @Test("an agent receives only coordinator-to-agent messages", arguments: sessionMessages)

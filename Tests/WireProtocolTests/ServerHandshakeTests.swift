@@ -222,8 +222,10 @@ struct ServerHandshakeTests {
     }
 
     static let fromAgent: Set<MessageType> = [.heartbeat, .jobStarted, .stepStarted, .stepFinished, .logChunk,
-                                              .jobFinished, .bundleRequest, .bundleChunk]
-    static let fromClient: Set<MessageType> = [.heartbeat, .submitRun, .bundleRequest, .bundleChunk]
+                                              .jobFinished, .bundleRequest, .bundleChunk,
+                                              .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused]
+    static let fromClient: Set<MessageType> = [.heartbeat, .submitRun, .bundleRequest, .bundleChunk,
+                                               .listArtifacts, .fetchArtifact]
     static let sessionMessages = SampleMessages.all.filter { ![.hello, .welcome, .error].contains($0.messageType) }
 
     @Test("an agent's session messages are delivered; others are rejected", arguments: sessionMessages)

@@ -31,6 +31,8 @@ public struct Pipeline: Sendable, Equatable {
     public var jobs: [PipelineJob]
     /// Non-fatal findings from loading (ignored keys such as `on:`).
     public var warnings: [Diagnostic]
+    /// Top-level `gates:`, in file order.
+    public var gates: [GateSpec] = []
 
     /// The job with the given key.
     public func job(_ key: String) -> PipelineJob? { jobs.first { $0.key == key } }
@@ -92,6 +94,10 @@ public struct PipelineJob: Sendable, Equatable {
     public var defaults: PipelineRunDefaults
     public var strategy: PipelineStrategy?
     public var steps: [PipelineStep]
+    /// `shard:` as written; nil when the job is not sharded.
+    public var shard: PipelineShard? = nil
+    /// `artifacts:` as written, in file order.
+    public var artifacts: [PipelineArtifact] = []
 }
 
 /// `jobs.<key>.strategy`.

@@ -2,7 +2,7 @@ internal import FlotillaYAML
 
 extension PipelineReader {
     static let jobKeys = ["name", "runs-on", "needs", "env", "timeout-minutes", "continue-on-error", "if",
-                          "defaults", "strategy", "steps"]
+                          "defaults", "strategy", "steps", "shard", "artifacts"]
     static let ignoredJobKeys = ["permissions", "concurrency", "environment"]
     static let strategyKeys = ["matrix", "fail-fast", "max-parallel"]
 
@@ -34,6 +34,8 @@ extension PipelineReader {
             case "steps":
                 sawSteps = true
                 job.steps = steps(field.value, what)
+            case "shard": job.shard = shard(field.value, what, key: loc(field.key))
+            case "artifacts": job.artifacts = artifacts(field.value, what)
             default: preconditionFailure("unhandled job key \(field.name)")
             }
         }

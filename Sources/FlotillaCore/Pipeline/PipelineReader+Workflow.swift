@@ -1,7 +1,7 @@
 internal import FlotillaYAML
 
 extension PipelineReader {
-    static let workflowKeys = ["name", "env", "defaults", "jobs"]
+    static let workflowKeys = ["name", "env", "defaults", "jobs", "gates"]
     static let ignoredWorkflowKeys = ["on", "run-name", "permissions", "concurrency"]
 
     /// Reads the whole file; nil when the structure is too broken to describe.
@@ -13,6 +13,7 @@ extension PipelineReader {
         guard let pairs = mapping(root, "pipeline file") else { return nil }
         var pipeline = Pipeline(fileName: file, name: nil, env: [], defaults: PipelineRunDefaults(), jobs: [], warnings: [])
         var sawJobs = false
+        var gateJobs: [GateJobReference] = []
         for field in fields(pairs, allowed: Self.workflowKeys, ignored: Self.ignoredWorkflowKeys, in: "the workflow") {
             switch field.name {
             case "name":
@@ -24,12 +25,15 @@ extension PipelineReader {
             case "jobs":
                 sawJobs = true
                 pipeline.jobs = jobs(field.value)
+            case "gates":
+                (pipeline.gates, gateJobs) = gates(field.value)
             default:
                 preconditionFailure("unhandled workflow key \(field.name)")
             }
         }
         if !sawJobs { error("the workflow has no 'jobs:' section", at: loc(root)) }
         checkNeeds(pipeline.jobs)
+        checkGateJobs(gateJobs, pipeline.jobs)
         pipeline.warnings = sortedDiagnostics.filter { $0.severity == .warning }
         return pipeline
     }

@@ -7,7 +7,11 @@ public struct Plan: Sendable, Equatable {
     public var jobs: [PlannedJob]
     /// Non-fatal findings (ignored keys, skipped `uses:` steps), each with file:line:col.
     public var warnings: [String]
-    public init(jobs: [PlannedJob], warnings: [String] = []) { self.jobs = jobs; self.warnings = warnings }
+    /// The pipeline's `gates:`, judged by `GateEvaluator` when every job has finished.
+    public var gates: [GateSpec]
+    public init(jobs: [PlannedJob], warnings: [String] = [], gates: [GateSpec] = []) {
+        self.jobs = jobs; self.warnings = warnings; self.gates = gates
+    }
 }
 
 /// One schedulable job: a single matrix combination of a `jobs.<key>` entry.
@@ -38,15 +42,25 @@ public struct PlannedJob: Sendable, Equatable {
     /// Zero means unlimited.
     public var maxParallel: Int
     public var steps: [PlannedStep]
+    /// The job's `shard:` with plan-time expressions resolved; nil when the job is not sharded
+    /// or is already a shard (see `ShardExpansion`).
+    public var shard: ShardSpec? = nil
+    /// A shard job's test ids, for the agent to write to `FLOTILLA_SHARD_FILE`; empty otherwise.
+    public var shardTests: [String] = []
+    /// Set on shard jobs only: which shard of which job this is.
+    public var shardMember: ShardMember? = nil
+    /// Files the agent collects after the steps (`artifacts:`), expressions resolved, names unique.
+    public var artifacts: [ArtifactSpec]
 
     public init(id: String, jobKey: String, displayName: String, matrix: [MatrixEntry] = [], runsOn: [String],
                 needs: [String] = [], env: [EnvPair] = [], timeoutMillis: UInt64 = 0,
                 continueOnError: Bool = false, condition: String = "", matrixGroup: String = "",
-                failFast: Bool = true, maxParallel: Int = 0, steps: [PlannedStep]) {
+                failFast: Bool = true, maxParallel: Int = 0, steps: [PlannedStep], artifacts: [ArtifactSpec] = []) {
         self.id = id; self.jobKey = jobKey; self.displayName = displayName; self.matrix = matrix
         self.runsOn = runsOn; self.needs = needs; self.env = env; self.timeoutMillis = timeoutMillis
         self.continueOnError = continueOnError; self.condition = condition; self.matrixGroup = matrixGroup
         self.failFast = failFast; self.maxParallel = maxParallel; self.steps = steps
+        self.artifacts = artifacts
     }
 }
 

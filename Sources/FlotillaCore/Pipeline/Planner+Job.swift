@@ -50,6 +50,8 @@ extension PlanBuilder {
                 condition: condition(job.condition, context, what: "jobs.\(job.key).if"),
                 matrixGroup: isMatrix ? job.key : "", failFast: failFast, maxParallel: maxParallel,
                 steps: steps(job, context, jobEnv: jobEnv)))
+            planned[planned.count - 1].shard = shardSpec(job.shard, context)
+            planned[planned.count - 1].artifacts = artifactSpecs(job, context)
         }
         return planned
     }

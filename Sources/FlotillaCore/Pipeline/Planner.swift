@@ -30,7 +30,7 @@ public enum Planner {
         guard !all.contains(where: { $0.severity == .error }) else {
             throw PipelineLoadError(diagnostics: builder.diagnostics.filter { $0.severity == .error })
         }
-        return Plan(jobs: jobs, warnings: all.map(\.description))
+        return Plan(jobs: jobs, warnings: all.map(\.description), gates: pipeline.gates)
     }
 }
 

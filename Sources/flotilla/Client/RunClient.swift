@@ -135,6 +135,10 @@ final class RunClient: FramedConnectionDelegate {
             printer.stepFinished(step)
         case .logChunk(let chunk):
             printer.log(chunk)
+        case .artifactStored(let stored):
+            printer.note(ArtifactsCommand.storedLine(stored))
+        case .artifactRefused(let refused):
+            printer.note(ArtifactsCommand.refusedLine(refused))
         case .runFinished(let result):
             printer.runFinished(result)
             connection.close()

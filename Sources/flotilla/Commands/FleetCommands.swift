@@ -46,8 +46,8 @@ enum AgentCommand {
     static func main(_ arguments: [String]) throws -> Int32 {
         let args = try ArgumentList(command: "agent", arguments: arguments,
                                     valueOptions: ["coordinator", "pki", "name", "labels", "capacity", "work-dir",
-                                                   "kill-grace-ms"],
-                                    flagOptions: ["verbose", "keep-workspaces"])
+                                                   "kill-grace-ms", "max-artifact-bytes"],
+                                    flagOptions: ["verbose", "keep-workspaces", "inject-artifact-corruption"])
         try args.noExtraPositionals(after: 0)
         let coordinator = try HostPort.parse(try args.required("coordinator", "HOST:PORT"))
         let pki = try args.required("pki", "DIR holding ca.crt and agent-NAME.crt/.key")
@@ -60,7 +60,10 @@ enum AgentCommand {
         let configuration = AgentConfiguration(
             coordinator: coordinator, pkiDirectory: pki, name: name, labels: labels, capacity: capacity,
             workDirectory: workDir, fingerprint: MachineFingerprint.probe(), killGraceMillis: UInt64(grace),
-            keepWorkspaces: args.flag("keep-workspaces"))
+            keepWorkspaces: args.flag("keep-workspaces"),
+            maxArtifactBytes: try args.byteCount("max-artifact-bytes", default: JobRunnerConfiguration.defaultMaxArtifactBytes),
+            // Fault injection for the end-to-end tests; deliberately not in the usage text.
+            corruptFirstArtifactTransmission: args.flag("inject-artifact-corruption"))
         let logger = makeLogger("flotilla.agent", verbose: args.flag("verbose"))
         return try serveUntilSignalled { loop, residents, _ in
             let agent = try AgentRuntime(loop: loop, configuration: configuration, logger: logger)

@@ -21,16 +21,24 @@ enum FlotillaCommand {
 
     Running pipelines
       run FILE [--coordinator HOST:PORT --pki DIR --name CLIENT] [--source DIR] [--state DIR]
-               [--agents N] [--labels l1,l2] [--skip-uses] [--verbose]
+               [--agents N] [--labels l1,l2] [--max-artifact-bytes N] [--skip-uses] [--verbose]
                                    run a pipeline; without --coordinator, on an embedded
                                    coordinator with one local agent per core
       validate FILE                check a pipeline file (exit 0 valid, 2 invalid)
       plan FILE [--json] [--skip-uses]
                                    show the expanded jobs
 
+    Artifacts
+      artifacts list RUN [--json] [--coordinator HOST:PORT --pki DIR --name CLIENT | --state DIR]
+                                   a run's stored artifacts (name, job, kind, size, sha256)
+      artifacts get RUN (NAME ...|--all) -o DIR [--coordinator ... | --state DIR]
+                                   download and verify them into DIR, with DIR/SHA256SUMS
+                                   (exit 0 ok, 1 checksum mismatch, 2 not found/unreachable)
+
     Fleet
       coordinator --listen HOST:PORT --pki DIR --state DIR
       agent --coordinator HOST:PORT --pki DIR --name NAME --labels l1,l2 --capacity K --work-dir DIR
+            [--max-artifact-bytes N]   per-job artifact upload limit (default 10G; K, M, G suffixes)
       pki init --dir DIR [--host NAME_OR_IP ...]
       pki issue --dir DIR --role agent|client --name NAME
 
@@ -53,6 +61,7 @@ enum FlotillaCommand {
             case "coordinator": return try CoordinatorCommand.main(rest)
             case "agent": return try AgentCommand.main(rest)
             case "pki": return try PKICommand.main(rest)
+            case "artifacts": return try ArtifactsCommand.main(rest)
             case "help", "--help", "-h":
                 printLine(usage)
                 return ExitCode.success

@@ -19,7 +19,7 @@ enum RunCommand {
         let args = try ArgumentList(
             command: "run", arguments: arguments,
             valueOptions: ["coordinator", "pki", "name", "source", "state", "agents", "labels",
-                           "heartbeat-interval-ms", "heartbeat-timeout-ms"],
+                           "heartbeat-interval-ms", "heartbeat-timeout-ms", "max-artifact-bytes"],
             flagOptions: ["skip-uses", "verbose"])
         let file = try args.positional(0, "pipeline FILE")
         try args.noExtraPositionals(after: 1)
@@ -60,7 +60,9 @@ enum RunCommand {
                                      extraLabels: parseLabels(args.value("labels")) ?? [],
                                      heartbeatIntervalMillis: UInt32(try args.integer("heartbeat-interval-ms", default: 1_000, range: 50...60_000)),
                                      heartbeatTimeoutMillis: UInt32(try args.integer("heartbeat-timeout-ms", default: 5_000, range: 100...600_000)),
-                                     verbose: verbose)
+                                     verbose: verbose,
+                                     maxArtifactBytes: try args.byteCount("max-artifact-bytes",
+                                                                          default: JobRunnerConfiguration.defaultMaxArtifactBytes))
         try embedded.preparePKI()
         return try follow(submit: submit, bundlePath: bundlePath, stepNames: stepNames, verbose: verbose) { loop, residents in
             try embedded.start(on: loop, residents: residents)

@@ -21,6 +21,8 @@ struct EmbeddedFleet: Sendable {
     let heartbeatIntervalMillis: UInt32
     let heartbeatTimeoutMillis: UInt32
     let verbose: Bool
+    /// Per-job artifact upload limit of every local agent.
+    var maxArtifactBytes: UInt64 = JobRunnerConfiguration.defaultMaxArtifactBytes
 
     static let clientName = "local"
     var pkiDirectory: String { stateDirectory + "/pki" }
@@ -60,7 +62,8 @@ struct EmbeddedFleet: Sendable {
                 configuration: AgentConfiguration(
                     coordinator: target, pkiDirectory: pkiDirectory, name: agentName(i), labels: labels, capacity: 1,
                     workDirectory: stateDirectory + "/agents/" + agentName(i), fingerprint: MachineFingerprint.probe(),
-                    backoff: ReconnectBackoff(initialMillis: 20, maxMillis: 1_000), killGraceMillis: 2_000),
+                    backoff: ReconnectBackoff(initialMillis: 20, maxMillis: 1_000), killGraceMillis: 2_000,
+                    maxArtifactBytes: maxArtifactBytes),
                 logger: logger)
             residents.keep(agent)
             agent.start()

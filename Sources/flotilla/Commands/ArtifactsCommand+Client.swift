@@ -1,0 +1,187 @@
+import FlotillaCore
+import FlotillaNet
+import FlotillaTLS
+import WireProtocol
+
+/// The `flotilla artifacts` session with a coordinator: list a run's artifacts, then download.
+///
+/// Loop-confined. After the handshake it sends ListArtifacts and collects the pages; for
+/// `get` it then fetches the chosen artifacts one at a time, writing each through
+/// `ArtifactDownloader` as its `ArtifactData` chunks arrive. It heartbeats like any client, so
+/// a long download is not mistaken for a dead peer.
+final class ArtifactsClient: FramedConnectionDelegate {
+    private let loop: EventLoop
+    private let target: HostPort
+    private let tls: TLSConfiguration
+    private let runID: String
+    private let request: ArtifactsCommand.Request
+    private let onExit: (Int32) -> Void
+    private var handshake: ClientHandshake
+    private var liveness: Liveness?
+    private var livenessTimer: TimerHandle?
+    private var connection: FramedConnection?
+    private var records: [ArtifactSummary] = []
+    private var downloader: ArtifactDownloader?
+    private var queue: [ArtifactSummary] = []
+    private var fetching: ArtifactSummary?
+    private var finished = false
+
+    /// Runs the session on a fresh loop until it ends; returns the exit code.
+    static func run(target: HostPort, tls: TLSConfiguration, clientName: String, runID: String,
+                    request: ArtifactsCommand.Request) throws -> Int32 {
+        try runLoopUntilExit(threadName: "flotilla-artifacts") { loop, residents, latch in
+            let client = ArtifactsClient(loop: loop, target: target, tls: tls, clientName: clientName, runID: runID,
+                                         request: request) { code in latch.resolve(code) }
+            residents.keep(client)
+            client.start()
+            return { _ in client.finish(ExitCode.unrunnable, message: "interrupted") }
+        }
+    }
+
+    init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, clientName: String, runID: String,
+         request: ArtifactsCommand.Request, onExit: @escaping (Int32) -> Void) {
+        self.loop = loop
+        self.target = target
+        self.tls = tls
+        self.runID = runID
+        self.request = request
+        self.onExit = onExit
+        self.handshake = ClientHandshake(hello: Hello(
+            minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
+            role: .client, name: clientName))
+    }
+
+    func start() {
+        do {
+            connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
+                                                  serverName: target.host, delegate: self)
+        } catch {
+            finish(ExitCode.unrunnable, message: "cannot connect to coordinator \(target): \(error)")
+        }
+    }
+
+    // MARK: FramedConnectionDelegate
+
+    func connectionDidBecomeActive(_ connection: FramedConnection) {
+        guard connection.peerIdentity?.role == "coordinator" else {
+            connection.close()
+            return finish(ExitCode.unrunnable, message: "the peer at \(target) is not a coordinator "
+                          + "(\(connection.peerIdentity?.description ?? "no identity"))")
+        }
+        connection.send(handshake.initialMessage())
+    }
+
+    func connection(_ connection: FramedConnection, didReceive message: Message) {
+        let now = loop.nowMillis()
+        liveness?.messageReceived(now: now)
+        switch handshake.received(message) {
+        case .established(let welcome):
+            liveness = Liveness(welcome: welcome, now: now)
+            scheduleLivenessTick()
+            connection.send(.listArtifacts(ListArtifacts(runID: runID)))
+        case .deliver(let message):
+            handle(message)
+        case .failed(let error):
+            if let reply = error.replyMessage { connection.close(sending: reply) } else { connection.close() }
+            finish(ExitCode.unrunnable, message: "coordinator \(target) ended the session: \(error)")
+        case .ignore:
+            break
+        }
+    }
+
+    func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
+        if let livenessTimer { loop.cancel(livenessTimer) }
+        let reason = error.map { "\($0)" } ?? "closed the connection"
+        finish(ExitCode.unrunnable, message: "coordinator \(target): \(reason)")
+    }
+
+    // MARK: Messages
+
+    private func handle(_ message: Message) {
+        switch message {
+        case .artifactList(let list) where list.runID == runID:
+            guard list.error.isEmpty else {
+                guard fetching != nil else { return finish(ExitCode.unrunnable, message: list.error) }
+                // The run is known but this artifact cannot be sent; the others may be.
+                downloader?.fail(list.error)
+                fetching = nil
+                return fetchNext()
+            }
+            records += list.artifacts
+            if list.isLast { listed() }
+        case .artifactData(let data) where data.runID == runID && data.name == fetching?.name:
+            downloader?.write(data.data, at: data.offset)
+            if data.isLast {
+                downloader?.finish()
+                fetching = nil
+                fetchNext()
+            }
+        case .heartbeat:
+            break
+        default:
+            break
+        }
+    }
+
+    private func listed() {
+        switch request {
+        case .list(let json):
+            ArtifactsCommand.printListing(runID: runID, records: records, json: json)
+            finish(ExitCode.success, message: nil)
+        case .get(let names, let all, let output):
+            switch ArtifactDownloader.select(records, names: names, all: all) {
+            case .failure(let failure):
+                return finish(ExitCode.unrunnable, message: "run \(runID): \(failure)")
+            case .success(let chosen):
+                queue = chosen
+            }
+            do {
+                downloader = try ArtifactDownloader(directory: output)
+            } catch {
+                return finish(ExitCode.unrunnable, message: "\(error)")
+            }
+            fetchNext()
+        }
+    }
+
+    private func fetchNext() {
+        guard let downloader else { return }
+        while let next = queue.first {
+            queue.removeFirst()
+            downloader.begin(next)
+            guard downloader.isWriting else { continue }
+            fetching = next
+            connection?.send(.fetchArtifact(FetchArtifact(runID: runID, name: next.name)))
+            return
+        }
+        finish(downloader.complete(), message: nil)
+    }
+
+    private func scheduleLivenessTick() {
+        guard let liveness else { return }
+        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
+        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
+            guard let self, var liveness = self.liveness, let connection = self.connection, !self.finished else { return }
+            let now = self.loop.nowMillis()
+            switch liveness.tick(now: now) {
+            case .none: break
+            case .sendHeartbeat(let heartbeat):
+                connection.send(.heartbeat(heartbeat))
+                liveness.messageSent(now: now)
+            case .timedOut(let silent):
+                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
+            }
+            self.liveness = liveness
+            self.scheduleLivenessTick()
+        }
+    }
+
+    func finish(_ code: Int32, message: String?) {
+        guard !finished else { return }
+        finished = true
+        if let message { printError("flotilla artifacts: \(message)") }
+        if fetching != nil { downloader?.fail("interrupted") }
+        connection?.close()
+        onExit(code)
+    }
+}
