@@ -17,7 +17,8 @@ import WireProtocol
 /// - every match's path must be valid UTF-8 and at most 4096 bytes;
 /// - the entry's bytes must fit what is left of `maxBytes` for the job.
 ///
-/// A file already collected (for an earlier entry, or through another link) is not sent twice.
+/// A path already collected for an earlier entry is not sent twice (the same file reached through
+/// another path is: the coordinator stores identical content once).
 /// Matches are sorted bytewise. A single literal path takes the entry's `name`; the files a
 /// glob matches keep their base names. Names and relative paths are made wire-safe with
 /// `ArtifactNaming.sanitizedName`/`sanitizedRelativePath` (`my report.xml` → `my_report.xml`).
@@ -50,11 +51,9 @@ public struct ArtifactCollector: Sendable {
         for request in requests {
             switch evaluate(request, realSource: realSource, seen: seen, bytesSoFar: bytes,
                             filesSoFar: collection.artifacts.count) {
-            case .collected(let files):
-                for file in files {
-                    seen.insert(file.path)
-                    bytes += file.size
-                }
+            case .collected(let files, let matched):
+                seen.formUnion(matched)
+                bytes += files.reduce(0) { $0 + $1.size }
                 collection.artifacts += files
             case .refused(let refusals):
                 collection.refusals += refusals
@@ -64,7 +63,8 @@ public struct ArtifactCollector: Sendable {
     }
 
     private enum EntryResult {
-        case collected([CollectedArtifact])
+        /// The files, and the relative paths (as matched) they came from.
+        case collected([CollectedArtifact], Set<String>)
         case refused([ArtifactRefusal])
     }
 
@@ -96,9 +96,10 @@ public struct ArtifactCollector: Sendable {
         // One named file takes the entry's name; the files of a glob keep their own.
         let singleLiteral = patterns.count == 1 && patterns[0].isLiteral
         var files: [CollectedArtifact] = []
-        var taken = seen
-        for match in matches {
-            guard case .file(let path, let size) = match.outcome, taken.insert(path).inserted else { continue }
+        var matched = Set<String>()
+        for match in matches where !seen.contains(match.relativePath) {
+            guard case .file(let path, let size) = match.outcome else { continue }
+            matched.insert(match.relativePath)
             guard let relative = ArtifactNaming.sanitizedRelativePath(match.relativePath) else {
                 return .refused([ArtifactRefusal(path: match.relativePath,
                                                  reason: "the path is longer than \(ArtifactNaming.maxRelativePathBytes) bytes")])
@@ -116,7 +117,7 @@ public struct ArtifactCollector: Sendable {
             return refuse("\(size) bytes would exceed the per-job artifact limit of \(maxBytes) bytes "
                           + "(\(bytesSoFar) bytes already collected)")
         }
-        return .collected(files)
+        return .collected(files, matched)
     }
 }
 

@@ -29,6 +29,9 @@ struct ScheduleBenchmark {
         var referenceAgents = 5
         var samples = 5_000
         var seed: UInt64 = 1
+        /// Every agent and job labelled `linux` instead of the mix: separates the cost of the
+        /// queue's depth from the cost of label mismatches.
+        var uniformLabels = false
         var jsonPath: String?
     }
 
@@ -57,7 +60,7 @@ struct ScheduleBenchmark {
 
     static let usage = """
         usage: flotilla-bench schedule [--queued N] [--agents N] [--reference-queued N] [--reference-agents N]
-                                       [--samples N] [--seed N] [--json FILE]
+                                       [--samples N] [--seed N] [--labels mixed|uniform] [--json FILE]
 
         Drives the coordinator's state machine alone with --agents agents (mixed labels, capacity 1-2) and a
         run holding --queued queued jobs, and times every scheduling decision (a job finishes, its slot is
@@ -70,6 +73,7 @@ struct ScheduleBenchmark {
           --reference-agents N  reference agents (default 5)
           --samples N           measured decisions per configuration, 10-1000000 (default 5000)
           --seed N              seed of the label mix and of which job finishes next (default 1)
+          --labels KIND         mixed (default) or uniform (every agent and job `linux`)
           --json FILE           also write the report to FILE
         """
 
@@ -99,6 +103,10 @@ struct ScheduleBenchmark {
             case "--reference-agents": options.referenceAgents = try integer("--reference-agents", 1...100_000)
             case "--samples": options.samples = try integer("--samples", 10...1_000_000)
             case "--seed": options.seed = UInt64(try integer("--seed", 0...Int.max))
+            case "--labels":
+                let kind = try value("--labels")
+                guard kind == "mixed" || kind == "uniform" else { throw .usage("--labels expects mixed or uniform, got '\(kind)'") }
+                options.uniformLabels = kind == "uniform"
             case "--json": options.jsonPath = try value("--json")
             default: throw .usage("unknown option '\(arguments[index])' for schedule")
             }
@@ -165,13 +173,13 @@ struct ScheduleBenchmark {
             slots += capacity
             _ = core.agentRegistered(ConnectionID(agent), hello: Hello(
                 minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
-                role: .agent, name: "agent-\(agent)", labels: Self.agentLabels[agent % 5], capacity: UInt32(capacity)), now: now)
+                role: .agent, name: "agent-\(agent)", labels: options.uniformLabels ? ["linux"] : Self.agentLabels[agent % 5], capacity: UInt32(capacity)), now: now)
         }
         result.slots = slots
         let jobCount = queued + decisions + slots
         let plan = Plan(jobs: (0..<jobCount).map { index in
             PlannedJob(id: "j\(index)", jobKey: "j\(index)", displayName: "j\(index)",
-                       runsOn: Self.jobLabels[Int(rng.next() % 5)], steps: [PlannedStep(name: "run", run: "true")])
+                       runsOn: options.uniformLabels ? ["linux"] : Self.jobLabels[Int(rng.next() % 5)], steps: [PlannedStep(name: "run", run: "true")])
         })
         let submit = SubmitRun(pipelineFileName: "schedule.yml", pipelineText: "", bundleSHA256: "", bundleSize: 0,
                                sourceRevision: "schedule")
@@ -220,8 +228,7 @@ struct ScheduleBenchmark {
     private static func queuedJobFitsFreeAgent(_ core: CoordinatorCore, _ runID: String) -> Bool {
         guard let run = core.runs[runID] else { return false }
         let free = Set(core.agents.values.filter { $0.freeSlots > 0 }.map(\.labels))
-        let wanted = Set(run.queued.map { run.labelSets[$0] })
-        return wanted.contains { labels in free.contains { labels.isSubset(of: $0) } }
+        return run.queued.contains { job in free.contains { run.labelSets[job].isSubset(of: $0) } }
     }
 
     // MARK: Report
@@ -254,6 +261,7 @@ struct ScheduleBenchmark {
             ("benchmark", JSONWriter.quote("schedule")),
             ("build", JSONWriter.quote(BenchReport.buildConfiguration)),
             ("seed", "\(options.seed)"),
+            ("labels", JSONWriter.quote(options.uniformLabels ? "uniform" : "mixed")),
             ("large", configuration(large)),
             ("reference", configuration(reference)),
             ("ratio_p50", fixed(large.decisions.p50 / reference.decisions.p50)),

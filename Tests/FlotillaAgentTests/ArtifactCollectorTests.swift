@@ -138,11 +138,21 @@ struct ArtifactCollectorTests {
             ArtifactRequest(path: "linkdir/result.json"),
         ])
         #expect(collection.refusals.isEmpty, "\(collection.refusals)")
-        // The second entry reaches the same file again, so it is not sent twice.
-        #expect(collection.artifacts.map(\.name) == ["latest"])
-        #expect(collection.artifacts.first?.relativePath == "latest.json")
-        #expect(collection.artifacts.first?.path.hasSuffix("/src/build/result.json") == true)
-        #expect(collection.artifacts.first?.size == 11)
+        #expect(collection.artifacts.map(\.name) == ["latest", "result.json"])
+        #expect(collection.artifacts.map(\.relativePath) == ["latest.json", "linkdir/result.json"])
+        // Both are read from the real file.
+        #expect(collection.artifacts.allSatisfy { $0.path.hasSuffix("/src/build/result.json") && $0.size == 11 })
+    }
+
+    @Test("a path matched by two entries is collected once, for the first")
+    func overlappingEntries() throws {
+        let ws = try Workspace()
+        try ws.file("out/a.xml")
+        try ws.file("out/b.xml")
+        let collection = ws.collect([ArtifactRequest(path: "out/a.xml", name: "first", kind: .junit),
+                                     ArtifactRequest(path: "out/*.xml")])
+        #expect(collection.artifacts.map(\.name) == ["first", "b.xml"])
+        #expect(collection.artifacts.map(\.kind) == [.junit, .file])
     }
 
     @Test("entries over the per-job byte limit are refused with the path; earlier ones stay collected")

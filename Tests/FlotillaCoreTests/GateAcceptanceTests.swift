@@ -70,20 +70,20 @@ struct GateAcceptanceTests {
     static let collected = ["junit.xml": "junit-swift-xunit.xml", "coverage.xml": "cobertura-coveragepy.xml", "codeql.sarif": "sarif-codeql.sarif"]
 
     func judge(_ yaml: String, emergency: Bool) throws -> Verdict {
-        let plan = try #require(FlotillaCoreTests.plan(yaml))
+        let planned = try #require(plan(yaml))
         var results: [ResultFile] = []
         var artifacts: [VerdictArtifact] = []
-        for job in plan.jobs {
+        for job in planned.jobs {
             for spec in job.artifacts {
                 let bytes = ResultFixtures.bytes(try #require(Self.collected[spec.name]))
                 results.append(try #require(ResultFile.parse(bytes, job: job.id, name: spec.name, kind: spec.kind)))
                 artifacts.append(VerdictArtifact(name: spec.name, job: job.id, size: UInt64(bytes.count), sha256: String(repeating: "0", count: 64)))
             }
         }
-        let inputs = GateInputs(jobs: plan.jobs.map { GateInputs.Job(id: $0.id, jobKey: $0.jobKey, displayName: $0.displayName, conclusion: .success) },
+        let inputs = GateInputs(jobs: planned.jobs.map { GateInputs.Job(id: $0.id, jobKey: $0.jobKey, displayName: $0.displayName, status: .success) },
                                 results: results)
-        let jobs = plan.jobs.map { VerdictJob(id: $0.id, status: .success, agent: "agent-1", attempts: 1, durationSeconds: 12.5, exitCode: 0) }
-        return GateEvaluator.judge(run: "run-7", gates: plan.gates, inputs: inputs, emergency: emergency, jobs: jobs, artifacts: artifacts)
+        let jobs = planned.jobs.map { VerdictJob(id: $0.id, status: .success, agent: "agent-1", attempts: 1, durationSeconds: 12.5, exitCode: 0) }
+        return GateEvaluator.judge(run: "run-7", gates: planned.gates, inputs: inputs, emergency: emergency, jobs: jobs, artifacts: artifacts)
     }
 
     @Test func blockingGatesFailTheVerdict() throws {

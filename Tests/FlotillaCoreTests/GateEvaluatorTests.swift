@@ -3,8 +3,8 @@ import FlotillaCore
 
 /// Helpers that build gate inputs.
 enum GateFixture {
-    static func job(_ id: String, _ conclusion: JobConclusion = .success, key: String? = nil, continueOnError: Bool = false) -> GateInputs.Job {
-        GateInputs.Job(id: id, jobKey: key ?? id, displayName: id, conclusion: conclusion, continueOnError: continueOnError)
+    static func job(_ id: String, _ status: JobConclusion = .success, key: String? = nil, continueOnError: Bool = false) -> GateInputs.Job {
+        GateInputs.Job(id: id, jobKey: key ?? id, displayName: id, status: status, continueOnError: continueOnError)
     }
 
     static func junit(_ job: String = "test", passed: Int = 0, failed: [String] = [], errors: [String] = [], skipped: Int = 0) -> ResultFile {
@@ -19,7 +19,7 @@ enum GateFixture {
         ResultFile(job: job, name: "coverage.xml", kind: .coverage, content: .coverage(CoverageReport(linesCovered: covered, linesValid: valid)))
     }
 
-    static func sarif(_ job: String = "scan", _ severities: [Double?], suppressed: Int = 0) -> ResultFile {
+    static func sarif(_ severities: [Double?], job: String = "scan", suppressed: Int = 0) -> ResultFile {
         var findings = severities.enumerated().map { i, s in
             Finding(ruleId: "rule\(i)", level: .error, severity: s, message: "finding \(i)", location: "src/f\(i).c:\(i + 1)")
         }
@@ -186,7 +186,7 @@ struct GateEvaluatorTests {
         #expect(ok.threshold == "max-critical 0, max-high 1")
         #expect(ok.detail == "4 findings: 0 critical, 1 high, 1 medium, 1 low, 1 without a security severity; 3 suppressed:\n"
                 + "- high 7.5 rule0 at src/f0.c:1: finding 0")
-        let bad = F.evaluate(gate, results: [F.sarif([7.5, 9.0]), F.sarif("scan-2", [8.1])])
+        let bad = F.evaluate(gate, results: [F.sarif([7.5, 9.0]), F.sarif([8.1], job: "scan-2")])
         #expect(bad.status == .fail)
         #expect(bad.value == "1 critical, 2 high")
         #expect(bad.detail.hasSuffix(":\n- critical 9 rule1 at src/f1.c:2: finding 1\n- high 8.1 rule0 at src/f0.c:1: finding 0\n- high 7.5 rule0 at src/f0.c:1: finding 0"))

@@ -45,7 +45,7 @@ struct PipelineErrorTests {
             #expect(lines == [
                 "3:3: invalid job id '1build': a job id must start with a letter or '_' and contain only letters, digits, '-' and '_'",
                 "9:22: invalid 'timeout-minutes': expected a number of minutes greater than 0, found -5",
-                "10:5: unknown key 'artifacts' in job 'test'; allowed keys: name, runs-on, needs, env, timeout-minutes, continue-on-error, if, defaults, strategy, steps",
+                "10:17: jobs.test.artifacts[0]: expected a mapping with 'path' (and optionally 'name' and 'kind'), found string 'junit.xml'",
                 "12:9: a step needs exactly one of 'run' or 'uses'",
                 "14:16: shell 'pwsh' is not supported on Flotilla agents; use bash or sh",
                 "15:9: a step cannot have both 'run' and 'uses'",
@@ -62,7 +62,7 @@ struct PipelineErrorTests {
 
     @Test func unknownWorkflowKeyListsAllowedKeys() {
         let d = diagnostics("nmae: x\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: x\n")
-        #expect(d.map(\.description) == ["t.yml:1:1: error: unknown key 'nmae' in the workflow; allowed keys: name, env, defaults, jobs"])
+        #expect(d.map(\.description) == ["t.yml:1:1: error: unknown key 'nmae' in the workflow; allowed keys: name, env, defaults, jobs, gates"])
     }
 
     @Test func unknownStepKey() {

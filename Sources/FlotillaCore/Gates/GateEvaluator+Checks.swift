@@ -101,8 +101,8 @@ extension GateEvaluator {
             return .error("not part of this run: " + absent.map { "'\($0)'" }.joined(separator: ", "))
         }
         guard !selected.isEmpty else { return .error("the run has no jobs") }
-        let failed = selected.filter { $0.conclusion != .success && $0.conclusion != .skipped }
-        let skipped = selected.filter { $0.conclusion == .skipped }.count
+        let failed = selected.filter { $0.status != .success && $0.status != .skipped }
+        let skipped = selected.filter { $0.status == .skipped }.count
         let succeeded = selected.count - failed.count
         let value = "\(succeeded) of \(selected.count) succeeded"
         let skippedNote = skipped > 0 ? " (\(skipped) skipped)" : ""
@@ -110,7 +110,7 @@ extension GateEvaluator {
             return GateOutcome(met: true, value: value, detail: "all \(selected.count) jobs succeeded\(skippedNote)")
         }
         let names = failed.map { job in
-            (job.displayName == job.id ? job.id : "\(job.displayName) [\(job.id)]") + ": \(job.conclusion.rawValue)"
+            (job.displayName == job.id ? job.id : "\(job.displayName) [\(job.id)]") + ": \(job.status.rawValue)"
         }
         return GateOutcome(met: false, value: value,
                            detail: "\(failed.count) of \(selected.count) jobs did not succeed\(skippedNote):\n" + list(names))

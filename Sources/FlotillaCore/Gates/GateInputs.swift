@@ -19,19 +19,19 @@ public struct GateInputs: Sendable, Equatable {
         /// The key under `jobs:` (what a `jobs` gate lists).
         public var jobKey: String
         public var displayName: String
-        public var conclusion: JobConclusion
+        public var status: JobConclusion
         /// `continue-on-error: true`: its failure does not fail the run (a `jobs` gate still sees it).
         public var continueOnError: Bool
 
-        public init(id: String, jobKey: String, displayName: String, conclusion: JobConclusion, continueOnError: Bool = false) {
-            self.id = id; self.jobKey = jobKey; self.displayName = displayName; self.conclusion = conclusion
+        public init(id: String, jobKey: String, displayName: String, status: JobConclusion, continueOnError: Bool = false) {
+            self.id = id; self.jobKey = jobKey; self.displayName = displayName; self.status = status
             self.continueOnError = continueOnError
         }
 
         /// Whether this job fails the run on its own, as it always has: failed, timed out or
         /// lost its agent without `continue-on-error`, or was cancelled.
         public var failsRun: Bool {
-            switch conclusion {
+            switch status {
             case .failure, .timedOut, .agentLost: return !continueOnError
             case .cancelled: return true
             case .success, .skipped: return false

@@ -139,7 +139,7 @@ extension VerdictRenderer {
     private static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }
 
-extension String {
+fileprivate extension String {
     /// Replaces every occurrence of `target` (no Foundation needed).
     func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty, contains(target) else { return self }

@@ -92,7 +92,7 @@ public enum CoberturaParser {
             throw ResultParseError(.cobertura, .invalid, "<\(e.name)> has no '\(name)' attribute", at: e.position)
         }
         let text = raw.trimmingWhitespace
-        guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit), let value = Int(text) else {
+        guard !text.isEmpty, text.allSatisfy(ResultText.isDigit), let value = Int(text) else {
             throw ResultParseError(.cobertura, .invalid, "<\(e.name)> \(name) '\(raw)' is not a whole number of at least 0", at: e.position)
         }
         return value

@@ -79,7 +79,7 @@ public enum JUnitParser {
         var text = raw.trimmingWhitespace
         if text.isEmpty { return 0 }
         if text.contains(","), isGroupedThousands(text) { text.removeAll { $0 == "," } }
-        let allowed = text.allSatisfy { $0.isASCIIDigit || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-" }
+        let allowed = text.allSatisfy { ResultText.isDigit($0) || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-" }
         guard allowed, let value = Double(text), value.isFinite, value >= 0 else {
             throw ResultParseError(.junit, .invalid, "test case '\(name)': invalid time '\(raw)'; expected a number of seconds such as 0.25",
                                    at: e.position)
@@ -91,7 +91,7 @@ public enum JUnitParser {
     private static func isGroupedThousands(_ s: String) -> Bool {
         let whole = s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
         let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
-        guard let first = groups.first, (1...3).contains(first.count), first.allSatisfy(\.isASCIIDigit) else { return false }
-        return groups.dropFirst().allSatisfy { $0.count == 3 && $0.allSatisfy(\.isASCIIDigit) }
+        guard let first = groups.first, (1...3).contains(first.count), first.allSatisfy(ResultText.isDigit) else { return false }
+        return groups.dropFirst().allSatisfy { $0.count == 3 && $0.allSatisfy(ResultText.isDigit) }
     }
 }

@@ -102,7 +102,7 @@ public enum LcovParser {
     }
 
     private static func count(_ text: Substring, _ what: String, _ at: SourcePosition) throws(ResultParseError) -> Int {
-        guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit), let value = Int(text) else {
+        guard !text.isEmpty, text.allSatisfy(ResultText.isDigit), let value = Int(text) else {
             throw ResultParseError(.lcov, .invalid, "\(what) '\(text)' is not a whole number of at least 0", at: at)
         }
         return value

@@ -68,3 +68,9 @@ public enum ResultLimits {
 
     static var xml: XMLLimits { XMLLimits(maxBytes: maxBytes) }
 }
+
+/// Character tests shared by the text-based parsers.
+enum ResultText {
+    /// `0`–`9` only (not other Unicode digits, which `Int(_:)` would refuse anyway).
+    static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
+}

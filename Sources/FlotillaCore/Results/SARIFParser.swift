@@ -52,6 +52,8 @@ private struct SARIFRun {
     let path: String
     let driverRules: [ExpressionValue]
     let extensionRules: [[ExpressionValue]]
+    /// Rules by id, driver rules first (the first of equal ids wins).
+    let rulesByID: [String: ExpressionValue]
     let artifacts: [ExpressionValue]
 
     init(_ run: ExpressionValue, path: String) throws(ResultParseError) {
@@ -70,6 +72,11 @@ private struct SARIFRun {
             }
         }
         extensionRules = extensions
+        var byID: [String: ExpressionValue] = [:]
+        for rule in driverRules + extensions.joined() {
+            if case .string(let id)? = SARIFValue.member(rule, "id"), byID[id] == nil { byID[id] = rule }
+        }
+        rulesByID = byID
         artifacts = try SARIFValue.array(run, "artifacts", "\(path).artifacts") ?? []
     }
 
@@ -119,10 +126,8 @@ private struct SARIFRun {
         let ownID = try SARIFValue.string(r, "ruleId", "\(at).ruleId")
         let referenceID = try SARIFValue.string(reference, "id", "\(at).rule.id")
         guard let id = ownID ?? referenceID else { return nil }
-        let all = driverRules + extensionRules.joined()
-        let byID = { (wanted: String) in all.first { SARIFValue.member($0, "id") == .string(wanted) } }
         // Hierarchical ids (`CA1000/1`) name a sub-rule of the rule before the slash.
-        return byID(id) ?? id.split(separator: "/").first.flatMap { byID(String($0)) }
+        return rulesByID[id] ?? id.split(separator: "/").first.flatMap { rulesByID[String($0)] }
     }
 
     private func level(_ r: ExpressionValue, _ rule: ExpressionValue?, _ at: String) throws(ResultParseError) -> SARIFLevel {

@@ -208,7 +208,7 @@ extension XMLPullParser {
                 throw XMLParseError(.malformed, "the XML declaration must start with version=\"1.0\"", at: position(at))
             }
             switch key {
-            case "version" where !(value.hasPrefix("1.") && value.count > 2 && value.dropFirst(2).allSatisfy(\.isASCIIDigit)):
+            case "version" where !(value.hasPrefix("1.") && value.count > 2 && value.dropFirst(2).allSatisfy(ResultText.isDigit)):
                 throw XMLParseError(.unsupported, "XML version '\(value)' is not supported; expected 1.0", at: position(valueStart))
             case "standalone" where value != "yes" && value != "no":
                 throw XMLParseError(.malformed, "standalone must be 'yes' or 'no', found '\(value)'", at: position(valueStart))
@@ -223,8 +223,4 @@ extension XMLPullParser {
     static func isXMLChar(_ v: UInt32) -> Bool {
         v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v) || (0x10000...0x10FFFF).contains(v)
     }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }
