@@ -72,10 +72,10 @@ final class ArtifactService {
         senders[connection.id] = sender
         switch message {
         case .listArtifacts(let request):
-            guard sender.hasRoom else { return refuseBusy(connection, runID: request.runID) }
+            guard sender.hasRoom else { return refuseBusy(connection) }
             sender.enqueue(listing(request.runID, core: core))
         case .fetchArtifact(let request):
-            guard sender.hasRoom else { return refuseBusy(connection, runID: request.runID) }
+            guard sender.hasRoom else { return refuseBusy(connection) }
             switch lookup(request.runID, core: core) {
             case .failure(let error):
                 sender.enqueue([.artifactList(ArtifactList(runID: request.runID, artifacts: [], error: error.message))])
@@ -172,7 +172,7 @@ final class ArtifactService {
         }
     }
 
-    private func refuseBusy(_ connection: FramedConnection, runID: String) {
+    private func refuseBusy(_ connection: FramedConnection) {
         connection.close(sending: ProtocolErrorMessage(
             code: .limitExceeded, message: "more than \(ArtifactDataSender.maxQueued) artifact requests are waiting"))
     }

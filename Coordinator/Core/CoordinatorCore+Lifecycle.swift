@@ -143,7 +143,7 @@ extension CoordinatorCore {
             .map(\.element)
         var candidates: [Scheduler.Candidate] = []
         for runID in order where runs[runID]?.phase == .active {
-            candidates += readyCandidates(runID, limit: totalFree)
+            candidates += readyCandidates(runID, slots: slots)
         }
         var actions: [CoordinatorAction] = []
         for placement in Scheduler.place(candidates: candidates, runOrder: order, slots: slots) {
@@ -152,30 +152,38 @@ extension CoordinatorCore {
         return actions
     }
 
-    /// A run's jobs that may start now, best first, enough to fill `limit` slots for every label set.
+    /// A run's jobs that may start now, best first: for each label set, at most as many as the
+    /// free slots of the agents that can take it.
     ///
-    /// Walks the run's fixed priority order from the first unfinished job, so a large run costs
-    /// the few jobs near its front rather than a scan and sort of everything queued.
-    private mutating func readyCandidates(_ runID: String, limit: Int) -> [Scheduler.Candidate] {
+    /// Walks the run's fixed priority order from its first queued job and stops once every label
+    /// set is served, so a large run costs the few jobs near its front, not a scan and sort of
+    /// everything queued; a label set no free agent can take never stops the others.
+    private mutating func readyCandidates(_ runID: String, slots: [Scheduler.Slot]) -> [Scheduler.Candidate] {
         runs[runID]!.advanceScanStart()
         let run = runs[runID]!
-        let wanted = limit * run.labelSetCount
+        var room: [Set<String>: Int] = [:]
+        for labels in run.distinctLabelSets {
+            room[labels] = slots.reduce(0) { $0 + (labels.isSubset(of: $1.labels) ? $1.free : 0) }
+        }
+        var openSets = room.values.filter { $0 > 0 }.count
         var activeInGroup = run.activeByGroup
         var candidates: [Scheduler.Candidate] = []
         var position = run.scanStart
-        while position < run.priorityOrder.count && candidates.count < wanted {
+        while position < run.priorityOrder.count && openSets > 0 {
             let i = run.priorityOrder[position]
             position += 1
-            let job = run.jobs[i]
-            guard job.state == .queued, let needs = needsOutcome(run, job), shouldRun(job, needs) else { continue }
-            let group = job.planned.matrixGroup
-            if job.planned.maxParallel > 0, !group.isEmpty {
-                let active = activeInGroup[group, default: 0]
-                guard active < job.planned.maxParallel else { continue }
-                activeInGroup[group] = active + 1
+            guard run.jobs[i].state == .queued, let left = room[run.labelSets[i]], left > 0 else { continue }
+            guard let needs = needsOutcome(run, run.jobs[i]), shouldRun(run.jobs[i], needs) else { continue }
+            let planned = run.jobs[i].planned
+            if planned.maxParallel > 0, !planned.matrixGroup.isEmpty {
+                let active = activeInGroup[planned.matrixGroup, default: 0]
+                guard active < planned.maxParallel else { continue }
+                activeInGroup[planned.matrixGroup] = active + 1
             }
+            room[run.labelSets[i]] = left - 1
+            if left == 1 { openSets -= 1 }
             candidates.append(Scheduler.Candidate(runID: runID, jobIndex: i, labels: run.labelSets[i],
-                                                  chainLength: job.chainLength))
+                                                  chainLength: run.jobs[i].chainLength))
         }
         return candidates
     }

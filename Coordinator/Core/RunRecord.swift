@@ -57,8 +57,12 @@ public struct RunRecord: Sendable, Equatable {
     public private(set) var activeByGroup: [String: Int] = [:]
     /// Job indices in placement priority: longest dependent chain first, then plan order.
     public private(set) var priorityOrder: [Int] = []
-    /// Positions before this in `priorityOrder` hold finished jobs only.
+    /// Where each job stands in `priorityOrder`.
+    public private(set) var priorityPosition: [Int] = []
+    /// Positions before this in `priorityOrder` hold no queued job.
     public private(set) var scanStart = 0
+    /// The distinct `runs-on` label sets of the run's jobs.
+    public private(set) var distinctLabelSets: [Set<String>] = []
     /// Each job's `runs-on` labels as a set, built once.
     public private(set) var labelSets: [Set<String>] = []
     /// How many distinct `runs-on` label sets the run has.
@@ -80,13 +84,17 @@ public struct RunRecord: Sendable, Equatable {
         self.unfinishedCount = jobs.count
         computeChainLengths()
         self.priorityOrder = jobs.indices.sorted { (jobs[$0].chainLength, -$0) > (jobs[$1].chainLength, -$1) }
+        var positions = [Int](repeating: 0, count: jobs.count)
+        for (position, i) in priorityOrder.enumerated() { positions[i] = position }
+        self.priorityPosition = positions
         self.labelSets = jobs.map { Set($0.planned.runsOn) }
-        self.labelSetCount = max(1, Set(labelSets).count)
+        self.distinctLabelSets = Array(Set(labelSets)).sorted { $0.sorted().lexicographicallyPrecedes($1.sorted()) }
+        self.labelSetCount = max(1, distinctLabelSets.count)
     }
 
-    /// Moves `scanStart` past finished jobs; they never run again.
+    /// Moves `scanStart` past jobs that are not queued; `transition` moves it back when one is queued again.
     public mutating func advanceScanStart() {
-        while scanStart < priorityOrder.count && jobs[priorityOrder[scanStart]].state.isTerminal { scanStart += 1 }
+        while scanStart < priorityOrder.count && jobs[priorityOrder[scanStart]].state != .queued { scanStart += 1 }
     }
 
     /// Moves job `i` to `state`, keeping the queued set, counters and group tallies true.
@@ -97,7 +105,10 @@ public struct RunRecord: Sendable, Equatable {
         guard old != state else { return }
         jobs[i].state = state
         if old == .queued { queued.remove(i) }
-        if state == .queued { queued.insert(i) }
+        if state == .queued {
+            queued.insert(i)
+            scanStart = min(scanStart, priorityPosition[i])
+        }
         if !old.isTerminal && state.isTerminal { unfinishedCount -= 1 }
         if old.isTerminal && !state.isTerminal { unfinishedCount += 1 }
         let group = jobs[i].planned.matrixGroup
