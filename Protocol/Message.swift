@@ -187,9 +187,13 @@ public struct SubmitRun: Sendable, Equatable {
     public var bundleSize: UInt64
     /// Free-form source description (`git` revision etc.), for reports.
     public var sourceRevision: String
-    public init(pipelineFileName: String, pipelineText: String, bundleSHA256: String, bundleSize: UInt64, sourceRevision: String) {
+    /// `flotilla run --emergency`: gates marked `critical: false` are skipped and the verdict says so.
+    public var emergency: Bool
+    public init(pipelineFileName: String, pipelineText: String, bundleSHA256: String, bundleSize: UInt64,
+                sourceRevision: String, emergency: Bool = false) {
         self.pipelineFileName = pipelineFileName; self.pipelineText = pipelineText
         self.bundleSHA256 = bundleSHA256; self.bundleSize = bundleSize; self.sourceRevision = sourceRevision
+        self.emergency = emergency
     }
 }
 
@@ -276,8 +280,11 @@ public struct RunFinished: Sendable, Equatable {
     public var runID: String
     public var outcome: RunOutcome
     public var jobs: [JobSummary]
-    public init(runID: String, outcome: RunOutcome, jobs: [JobSummary]) {
-        self.runID = runID; self.outcome = outcome; self.jobs = jobs
+    /// The run's verdict (gates, jobs, artifacts) as the JSON document `flotilla run --json`
+    /// writes; empty when the coordinator could not judge the run.
+    public var verdictJSON: String
+    public init(runID: String, outcome: RunOutcome, jobs: [JobSummary], verdictJSON: String = "") {
+        self.runID = runID; self.outcome = outcome; self.jobs = jobs; self.verdictJSON = verdictJSON
     }
 }
 

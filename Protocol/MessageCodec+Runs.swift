@@ -7,6 +7,7 @@ extension SubmitRun {
         w.writeString(bundleSHA256)
         w.writeU64(bundleSize)
         w.writeString(sourceRevision)
+        w.writeBool(emergency)
     }
 
     static func decode(from r: inout ByteReader, limits: ProtocolLimits) throws(ProtocolError) -> SubmitRun {
@@ -15,8 +16,9 @@ extension SubmitRun {
         let sha = try r.readString("bundleSHA256", maxBytes: limits.maxStringBytes)
         let size = try r.readU64("bundleSize")
         let revision = try r.readString("sourceRevision", maxBytes: limits.maxStringBytes)
+        let emergency = try r.readBool("emergency")
         return SubmitRun(pipelineFileName: fileName, pipelineText: text, bundleSHA256: sha,
-                         bundleSize: size, sourceRevision: revision)
+                         bundleSize: size, sourceRevision: revision, emergency: emergency)
     }
 }
 
@@ -75,6 +77,7 @@ extension RunFinished {
         w.writeString(runID)
         w.writeEnum(outcome)
         w.writeArray(jobs) { $1.encode(into: &$0) }
+        w.writeString(verdictJSON)
     }
 
     static func decode(from r: inout ByteReader, limits: ProtocolLimits) throws(ProtocolError) -> RunFinished {
@@ -84,7 +87,8 @@ extension RunFinished {
                                    minElementBytes: MinimumEncodedSize.jobSummary) { r throws(ProtocolError) in
             try JobSummary.decode(from: &r, limits: limits)
         }
-        return RunFinished(runID: runID, outcome: outcome, jobs: jobs)
+        let verdict = try r.readString("verdictJSON", maxBytes: limits.maxPipelineTextBytes)
+        return RunFinished(runID: runID, outcome: outcome, jobs: jobs, verdictJSON: verdict)
     }
 }
 

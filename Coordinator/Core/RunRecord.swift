@@ -45,6 +45,10 @@ public struct RunRecord: Sendable, Equatable {
     public var indexByID: [String: Int]
     public var phase: Phase
     public var submittedAt: UInt64
+    /// The pipeline's top-level `gates:`, judged when the run ends.
+    public var gates: [GateSpec]
+    /// Submitted with `--emergency`: non-critical gates are skipped.
+    public var emergency: Bool
     /// `CoordinatorCore`'s placement count when this run last had a job placed; 0 before any.
     public var lastPlacement: UInt64 = 0
     /// Jobs that list each job in `needs`, by index.
@@ -80,6 +84,8 @@ public struct RunRecord: Sendable, Equatable {
         self.indexByID = index
         self.phase = bundleAvailable ? .active : .waitingForBundle
         self.submittedAt = now
+        self.gates = plan.gates
+        self.emergency = submit.emergency
         self.queued = Set(jobs.indices)
         self.unfinishedCount = jobs.count
         computeChainLengths()

@@ -243,8 +243,9 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     private func perform(_ actions: [CoordinatorAction]) {
         for action in actions {
             switch action {
-            case .send(let id, let message):
+            case .send(let id, var message):
                 guard let session = sessions[id] else { continue }
+                if case .runFinished(let finished) = message { message = .runFinished(judged(finished)) }
                 if !session.connection.send(message) {
                     // Only a peer that stopped reading fills 8 MiB of queue; it cannot be trusted with the rest.
                     logger.warning("peer not reading; closing", ["peer.name": session.connection.peerIdentity?.name ?? ""])
@@ -258,6 +259,24 @@ public final class CoordinatorServer: FramedConnectionDelegate {
                 if let session = sessions[id] { sendBundle(sha256, to: session) }
             }
         }
+    }
+
+    /// The core decides a run is over; the verdict needs the stored result files, so it is judged here.
+    private func judged(_ finished: RunFinished) -> RunFinished {
+        guard let run = core.runs[finished.runID] else { return finished }
+        let artifactList: [ArtifactSummary]
+        do {
+            artifactList = try artifacts.catalog.artifacts(ofRun: finished.runID) ?? []
+        } catch {
+            logger.warning("cannot read the run's artifacts for its verdict", ["run.id": finished.runID, "error": "\(error)"])
+            return finished
+        }
+        let verdict = RunJudge(store: artifacts.store).verdict(for: run, finished: finished, artifacts: artifactList)
+        logger.info("run judged", ["run.id": finished.runID, "verdict": verdict.verdict.rawValue,
+                                   "gates": "\(verdict.gates.count)"])
+        var judged = finished
+        judged.verdictJSON = VerdictRenderer.json(verdict)
+        return judged
     }
 
     private func scheduleLivenessTick() {

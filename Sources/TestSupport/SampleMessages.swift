@@ -47,7 +47,7 @@ public enum SampleMessages {
         .submitRun(SubmitRun(pipelineFileName: ".flotilla/ci.yml",
                              pipelineText: "jobs:\n  test:\n    runs-on: [linux]\n    steps:\n      - run: echo 日本語\n",
                              bundleSHA256: String(repeating: "ab", count: 32), bundleSize: 12_345_678,
-                             sourceRevision: "git:3f2c1a0 (main, dirty)")),
+                             sourceRevision: "git:3f2c1a0 (main, dirty)", emergency: true)),
         .runAccepted(RunAccepted(runID: "run-42", jobs: [
             PlannedJobSummary(jobID: "build", name: "Build"),
             PlannedJobSummary(jobID: "test-1", name: "Test (shard 1/2) ✓"),
@@ -63,7 +63,7 @@ public enum SampleMessages {
                        durationMillis: 0, exitCode: -9, attempts: 3),
             JobSummary(jobID: "lint", name: "Lint", agentName: "", state: .skipped,
                        durationMillis: 0, exitCode: nil, attempts: 0),
-        ])),
+        ], verdictJSON: #"{"run": "run-42", "verdict": "fail", "emergency": false, "gates": [], "jobs": [], "artifacts": []}"#)),
         .runFinished(RunFinished(runID: "run-43", outcome: .error, jobs: [])),
         .assignJob(JobAssignment(job: job, name: "test (linux)", bundleSHA256: String(repeating: "0f", count: 32),
                                  bundleSize: 1 << 40, env: [EnvVar(name: "CI", value: "true"),

@@ -80,8 +80,9 @@ struct CodecRoundTripTests {
             return MessageCodec.encodeBody(.runFinished(run))
         }
         let prefix: [UInt8] = [0, 0, 0, 0, 0x01, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 12) + [0x04] + [UInt8](repeating: 0, count: 8)
-        #expect(summary(nil) == prefix + [0x00] + [0, 0, 0, 0])
-        #expect(summary(-2) == prefix + [0x01, 0xFF, 0xFF, 0xFF, 0xFE] + [0, 0, 0, 0])
+        let attemptsAndEmptyVerdict: [UInt8] = [0, 0, 0, 0] + [0, 0, 0, 0]
+        #expect(summary(nil) == prefix + [0x00] + attemptsAndEmptyVerdict)
+        #expect(summary(-2) == prefix + [0x01, 0xFF, 0xFF, 0xFF, 0xFE] + attemptsAndEmptyVerdict)
     }
 
     @Test("primitives round-trip at their extremes")

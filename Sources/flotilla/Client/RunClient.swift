@@ -14,6 +14,7 @@ final class RunClient: FramedConnectionDelegate {
     private let submit: SubmitRun
     private let bundlePath: String
     private let printer: RunProgressPrinter
+    private let verdictOutput: VerdictOutput
     private let onExit: (Int32) -> Void
     private var handshake: ClientHandshake
     private var liveness: Liveness?
@@ -24,7 +25,9 @@ final class RunClient: FramedConnectionDelegate {
     private var closeReason: String?
 
     init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, clientName: String, submit: SubmitRun,
-         bundlePath: String, printer: RunProgressPrinter, onExit: @escaping (Int32) -> Void) {
+         bundlePath: String, printer: RunProgressPrinter, verdictOutput: VerdictOutput = VerdictOutput(),
+         onExit: @escaping (Int32) -> Void) {
+        self.verdictOutput = verdictOutput
         self.loop = loop
         self.target = target
         self.tls = tls
@@ -142,11 +145,7 @@ final class RunClient: FramedConnectionDelegate {
         case .runFinished(let result):
             printer.runFinished(result)
             connection.close()
-            switch result.outcome {
-            case .succeeded: finish(ExitCode.success, message: nil)
-            case .failed, .cancelled: finish(ExitCode.failure, message: nil)
-            case .error: finish(ExitCode.unrunnable, message: "the run could not be completed")
-            }
+            finish(verdictOutput.finish(result, printer: printer), message: nil)
         case .heartbeat:
             break
         default:

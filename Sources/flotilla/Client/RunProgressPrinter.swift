@@ -112,6 +112,25 @@ final class RunProgressPrinter {
         emit("run \(result.runID) \(outcome)")
     }
 
+    /// One line per gate, then the verdict.
+    func verdict(_ verdict: Verdict) {
+        // Without gates the verdict only repeats the jobs' outcome, already printed.
+        guard !verdict.gates.isEmpty else { return }
+        do {
+            emit("")
+            var rows = [["GATE", "KIND", "STATUS", "VALUE", "THRESHOLD"]]
+            for gate in verdict.gates {
+                rows.append([gate.name, gate.kind.rawValue, gate.status.rawValue + (gate.blocking ? "" : " (advisory)"),
+                             gate.value.isEmpty ? "-" : gate.value, gate.threshold.isEmpty ? "-" : gate.threshold])
+            }
+            emit(TextTable.render(rows))
+            for gate in verdict.gates where gate.status != .pass && !gate.detail.isEmpty {
+                emit("gate \(gate.name): \(gate.detail)")
+            }
+        }
+        emit("verdict: \(verdict.verdict.rawValue)\(verdict.emergency ? " (emergency run: non-critical gates skipped)" : "")")
+    }
+
     func note(_ text: String) { emit(text) }
 
     func error(_ text: String) { printError("flotilla run: \(text)") }

@@ -19,8 +19,9 @@ enum RunCommand {
         let args = try ArgumentList(
             command: "run", arguments: arguments,
             valueOptions: ["coordinator", "pki", "name", "source", "state", "agents", "labels",
-                           "heartbeat-interval-ms", "heartbeat-timeout-ms", "max-artifact-bytes"],
-            flagOptions: ["skip-uses", "verbose"])
+                           "heartbeat-interval-ms", "heartbeat-timeout-ms", "max-artifact-bytes",
+                           "json", "markdown", "junit"],
+            flagOptions: ["skip-uses", "verbose", "emergency"])
         let file = try args.positional(0, "pipeline FILE")
         try args.noExtraPositionals(after: 1)
         let state = stateDirectory(args.value("state"))
@@ -40,7 +41,10 @@ enum RunCommand {
             return ExitCode.unrunnable
         }
         let submit = SubmitRun(pipelineFileName: file, pipelineText: pipelineText, bundleSHA256: bundle.sha256,
-                               bundleSize: bundle.size, sourceRevision: bundle.sourceRevision)
+                               bundleSize: bundle.size, sourceRevision: bundle.sourceRevision,
+                               emergency: args.flag("emergency"))
+        let output = VerdictOutput(jsonPath: args.value("json"), markdownPath: args.value("markdown"),
+                                   junitPath: args.value("junit"))
         var stepNames: [String: [String]] = [:]
         for job in plan.jobs { stepNames[job.id] = job.steps.map(\.name) }
         let verbose = args.flag("verbose")
@@ -50,7 +54,7 @@ enum RunCommand {
             let pki = try args.required("pki", "DIR holding ca.crt and client-NAME.crt/.key (with --coordinator)")
             let name = try args.required("name", "CLIENT (the name of your client certificate, with --coordinator)")
             let tls = try TLSConfiguration.forPeer(pkiDirectory: pki, role: "client", name: name)
-            return try follow(submit: submit, bundlePath: bundlePath, stepNames: stepNames, verbose: verbose) { _, _ in
+            return try follow(submit: submit, bundlePath: bundlePath, stepNames: stepNames, verbose: verbose, output: output) { _, _ in
                 ConnectTarget(address: target, tls: tls, clientName: name, isReady: nil)
             }
         }
@@ -64,7 +68,7 @@ enum RunCommand {
                                      maxArtifactBytes: try args.byteCount("max-artifact-bytes",
                                                                           default: JobRunnerConfiguration.defaultMaxArtifactBytes))
         try embedded.preparePKI()
-        return try follow(submit: submit, bundlePath: bundlePath, stepNames: stepNames, verbose: verbose) { loop, residents in
+        return try follow(submit: submit, bundlePath: bundlePath, stepNames: stepNames, verbose: verbose, output: output) { loop, residents in
             try embedded.start(on: loop, residents: residents)
         }
     }
@@ -73,14 +77,15 @@ enum RunCommand {
     ///
     /// - Parameter connectTo: on the loop, returns where to connect (starting what it must first).
     private static func follow(
-        submit: SubmitRun, bundlePath: String, stepNames: [String: [String]], verbose: Bool,
+        submit: SubmitRun, bundlePath: String, stepNames: [String: [String]], verbose: Bool, output: VerdictOutput,
         connectTo: @escaping @Sendable (EventLoop, LoopResidents) throws -> ConnectTarget
     ) throws -> Int32 {
         try runLoopUntilExit(threadName: "flotilla-run") { loop, residents, latch in
             let target = try connectTo(loop, residents)
             let printer = RunProgressPrinter(stepNames: stepNames, verbose: verbose)
             let client = RunClient(loop: loop, target: target.address, tls: target.tls, clientName: target.clientName,
-                                   submit: submit, bundlePath: bundlePath, printer: printer) { code in
+                                   submit: submit, bundlePath: bundlePath, printer: printer,
+                                   verdictOutput: output) { code in
                 // A moment for the close to reach the coordinator, so it cancels nothing by mistake.
                 _ = loop.schedule(afterMillis: 50) { latch.resolve(code) }
             }

@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlotillaCore
+import WireProtocol
+
+/// Turns a finished run into its verdict: job conclusions, result files read from the
+/// artifact store, and the pipeline's gates.
+///
+/// The judging itself is `GateEvaluator` (pure); this only gathers its inputs, which means
+/// reading the run's junit/coverage/sarif artifacts back from the content-addressed store.
+struct RunJudge {
+    let store: ArtifactStore
+
+    /// The verdict for `run`, whose jobs ended as `finished` says.
+    func verdict(for run: RunRecord, finished: RunFinished, artifacts: [ArtifactSummary]) -> Verdict {
+        var inputJobs: [GateInputs.Job] = []
+        var verdictJobs: [VerdictJob] = []
+        for summary in finished.jobs {
+            let planned = run.indexByID[summary.jobID].map { run.jobs[$0].planned }
+            let conclusion = Self.conclusion(summary.state)
+            inputJobs.append(GateInputs.Job(id: summary.jobID, jobKey: planned?.jobKey ?? summary.jobID,
+                                            displayName: summary.name, status: conclusion,
+                                            continueOnError: planned?.continueOnError ?? false))
+            verdictJobs.append(VerdictJob(id: summary.jobID, status: conclusion, agent: summary.agentName,
+                                          attempts: Int(summary.attempts),
+                                          durationSeconds: Double(summary.durationMillis) / 1000,
+                                          exitCode: summary.exitCode.map(Int.init)))
+        }
+        let results = artifacts.compactMap { artifact -> ResultFile? in
+            guard let kind = Self.kind(artifact.kind), kind != .file else { return nil }
+            switch readResultBytes(artifact) {
+            case .success(let bytes):
+                return ResultFile.parse(bytes, job: artifact.jobID, name: artifact.name, kind: kind)
+            case .failure(let reason):
+                return ResultFile(job: artifact.jobID, name: artifact.name, kind: kind, content: .missing(reason.message))
+            }
+        }
+        return GateEvaluator.judge(
+            run: run.id, gates: run.gates, inputs: GateInputs(jobs: inputJobs, results: results), emergency: run.emergency,
+            jobs: verdictJobs,
+            artifacts: artifacts.map { VerdictArtifact(name: $0.name, job: $0.jobID, size: $0.size, sha256: $0.sha256) })
+    }
+
+    private struct ReadFailure: Error { var message: String }
+
+    /// At most one byte over the parsers' limit, so an oversized file is refused by size, not read whole.
+    private func readResultBytes(_ artifact: ArtifactSummary) -> Result<[UInt8], ReadFailure> {
+        let fd: Int32
+        do {
+            fd = try store.openForReading(sha256: artifact.sha256, size: artifact.size)
+        } catch {
+            return .failure(ReadFailure(message: "cannot read the stored artifact: \(error)"))
+        }
+        defer { close(fd) }
+        let limit = Int(min(artifact.size, UInt64(ResultLimits.maxBytes) + 1))
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var filled = 0
+        while filled < limit {
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, limit - filled) }
+            if got < 0 && errno == EINTR { continue }
+            if got < 0 {
+                return .failure(ReadFailure(message: "cannot read the stored artifact: \(String(cString: strerror(errno)))"))
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        return .success(Array(bytes[0..<filled]))
+    }
+
+    static func conclusion(_ state: JobState) -> JobConclusion {
+        switch state {
+        case .succeeded: return .success
+        case .failed: return .failure
+        case .timedOut: return .timedOut
+        case .agentLost: return .agentLost
+        case .skipped: return .skipped
+        // A run only finishes when every job has ended; anything unfinished was cut short.
+        case .cancelled, .queued, .assigned, .running: return .cancelled
+        }
+    }
+
+    static func kind(_ code: ArtifactKindCode) -> ArtifactKind? {
+        switch code {
+        case .file: return .file
+        case .junit: return .junit
+        case .coverage: return .coverage
+        case .sarif: return .sarif
+        }
+    }
+}
