@@ -34,6 +34,7 @@ extension CoordinatorCore {
             agents[agent]?.running.remove(current.ref(runID: ref.runID))
         }
         // Mutated in place: copying a run's job list on every change made large runs quadratic.
+        touched(ref.runID)
         runs[ref.runID]!.transition(i, to: state)
         runs[ref.runID]!.jobs[i].finishedAt = now
         runs[ref.runID]!.jobs[i].exitCode = exitCode
@@ -45,6 +46,23 @@ extension CoordinatorCore {
         }
         actions += resolveSkippedJobs(ref.runID, among: runs[ref.runID]!.dependents[i], now: now)
         return actions
+    }
+
+    /// Puts a job whose attempt ended for `reason` back in the queue, when its `retry:` policy allows.
+    ///
+    /// - Returns: the actions, or nil when the policy says no and the caller ends the job.
+    mutating func requeue(_ ref: JobRef, because reason: RetryPolicy.Reason, detail: String,
+                          now: UInt64) -> [CoordinatorAction]? {
+        guard let i = index(of: ref), let current = runs[ref.runID]?.jobs[i], !current.state.isTerminal,
+              current.planned.retry.retries(after: ref.attempt, because: reason) else { return nil }
+        if let agent = current.agentConnection { agents[agent]?.running.remove(ref) }
+        let note = "\(detail); retrying as attempt \(ref.attempt + 1) of \(current.planned.retry.maxRetries + 1)"
+        touched(ref.runID)
+        runs[ref.runID]!.transition(i, to: .queued)
+        runs[ref.runID]!.jobs[i].agentConnection = nil
+        runs[ref.runID]!.jobs[i].detail = note
+        runs[ref.runID]!.jobs[i].retryReasons.append(reason)
+        return notify(ref.runID, i, state: .queued, detail: note)
     }
 
     /// Fail-fast: a failed matrix combination cancels its unfinished siblings.
@@ -123,6 +141,7 @@ extension CoordinatorCore {
 
     mutating func completeRun(_ runID: String, outcome: RunOutcome) -> [CoordinatorAction] {
         guard let current = runs[runID], !current.isFinished else { return [] }
+        touched(runID)
         runs[runID]!.phase = .finished(outcome)
         let run = runs[runID]!
         runOrder.removeAll { $0 == runID }
@@ -193,6 +212,7 @@ extension CoordinatorCore {
         let i = candidate.jobIndex
         placementCount += 1
         runs[candidate.runID]!.jobs[i].attempts += 1
+        touched(candidate.runID)
         runs[candidate.runID]!.transition(i, to: .assigned)
         runs[candidate.runID]!.jobs[i].agentName = agent.name
         runs[candidate.runID]!.jobs[i].agentConnection = agentID

@@ -34,6 +34,24 @@ public struct CoordinatorCore: Sendable {
         self.conditionEvaluator = conditionEvaluator
     }
 
+    /// Runs whose jobs or phase changed since the driver last asked (`takeChanges`).
+    private var dirtyRuns: Set<String> = []
+
+    /// Everything that changed since the last call, for the driver to make durable: each run's
+    /// changed job indices (in order) and whether the run has finished.
+    public mutating func takeChanges() -> [(runID: String, jobs: [Int])] {
+        var changes: [(runID: String, jobs: [Int])] = []
+        for runID in dirtyRuns.sorted() {
+            guard let jobs = runs[runID]?.takeChangedJobs() else { continue }
+            changes.append((runID, jobs))
+        }
+        dirtyRuns.removeAll()
+        return changes
+    }
+
+    /// Marks a run for `takeChanges`; every path that changes a run's jobs calls it.
+    mutating func touched(_ runID: String) { dirtyRuns.insert(runID) }
+
     // MARK: Connections
 
     /// An agent completed the handshake.
@@ -66,8 +84,9 @@ public struct CoordinatorCore: Sendable {
         var actions: [CoordinatorAction] = []
         if let agent = agents.removeValue(forKey: connection) {
             for ref in agent.running.sorted(by: { ($0.runID, $0.jobID) < ($1.runID, $1.jobID) }) {
-                actions += finishJob(ref, state: .agentLost, exitCode: nil,
-                                     detail: "agent '\(agent.name)' lost: \(reason)", now: now)
+                let detail = "agent '\(agent.name)' lost: \(reason)"
+                actions += requeue(ref, because: .agentLost, detail: detail, now: now)
+                    ?? finishJob(ref, state: .agentLost, exitCode: nil, detail: detail, now: now)
             }
         }
         if clients.remove(connection) != nil {
@@ -86,12 +105,23 @@ public struct CoordinatorCore: Sendable {
     /// - Returns: the run id and actions: `RunAccepted` to the client, then a bundle request or placements.
     public mutating func runSubmitted(by client: ConnectionID?, submit: SubmitRun, plan: Plan,
                                       bundleAvailable: Bool, now: UInt64) -> (String, [CoordinatorAction]) {
-        let runID = "\(runIDPrefix)-\(nextRunNumber)"
-        nextRunNumber += 1
+        runSubmitted(id: makeRunID(), by: client, submit: submit, plan: plan, bundleAvailable: bundleAvailable, now: now)
+    }
+
+    /// The id the next run will get; the driver takes it first to make the run durable before accepting it.
+    public mutating func makeRunID() -> String {
+        defer { nextRunNumber += 1 }
+        return "\(runIDPrefix)-\(nextRunNumber)"
+    }
+
+    /// Accepts a planned run under an id from `makeRunID()`.
+    public mutating func runSubmitted(id runID: String, by client: ConnectionID?, submit: SubmitRun, plan: Plan,
+                                      bundleAvailable: Bool, now: UInt64) -> (String, [CoordinatorAction]) {
         let run = RunRecord(id: runID, client: client, submit: submit, plan: plan,
                             bundleAvailable: bundleAvailable, now: now)
         runs[runID] = run
         runOrder.append(runID)
+        touched(runID)
         var actions: [CoordinatorAction] = []
         if let client {
             let summaries = plan.jobs.map { PlannedJobSummary(jobID: $0.id, name: $0.displayName) }
@@ -123,6 +153,7 @@ public struct CoordinatorCore: Sendable {
         var actions: [CoordinatorAction] = []
         for runID in runOrder where runs[runID]?.phase == .waitingForBundle && runs[runID]?.bundleSHA256 == sha256 {
             for i in runs[runID]!.jobs.indices {
+                touched(runID)
                 runs[runID]!.transition(i, to: .cancelled)
                 runs[runID]!.jobs[i].detail = "source bundle upload failed: \(reason)"
             }
@@ -160,6 +191,7 @@ public struct CoordinatorCore: Sendable {
         switch message {
         case .jobStarted(let started):
             guard agent.running.contains(started.job), let i = index(of: started.job) else { return [] }
+            touched(started.job.runID)
             runs[started.job.runID]!.transition(i, to: .running)
             runs[started.job.runID]!.jobs[i].startedAt = now
             return notify(started.job.runID, i, state: .running, detail: "")
@@ -191,6 +223,9 @@ public struct CoordinatorCore: Sendable {
             agents[connection]?.running.remove(finished.job)
             let previous = index(of: finished.job).map { runs[finished.job.runID]!.jobs[$0].detail } ?? ""
             let detail = state == .timedOut && !previous.contains("timed out") ? "job timed out" : previous
+            if state == .failed, let retried = requeue(finished.job, because: .failure, detail: detail, now: now) {
+                return retried + schedule(now: now)
+            }
             return finishJob(finished.job, state: state, exitCode: finished.exitCode,
                              detail: state == .succeeded ? "" : detail, now: now) + schedule(now: now)
         default:

@@ -15,6 +15,8 @@ public struct JobRecord: Sendable, Equatable {
     public var detail: String = ""
     /// Length of the longest chain of jobs that wait on this one (itself included); placed first.
     public var chainLength: Int = 1
+    /// Why earlier attempts were retried, oldest first.
+    public var retryReasons: [RetryPolicy.Reason] = []
 
     public init(planned: PlannedJob) { self.planned = planned }
 
@@ -65,6 +67,9 @@ public struct RunRecord: Sendable, Equatable {
     public private(set) var priorityPosition: [Int] = []
     /// Positions before this in `priorityOrder` hold no queued job.
     public private(set) var scanStart = 0
+    /// Jobs whose state changed since the driver last took them (`takeChangedJobs`), in order:
+    /// what the driver must make durable before it performs the actions of the same event.
+    public private(set) var changedJobs: [Int] = []
     /// The distinct `runs-on` label sets of the run's jobs.
     public private(set) var distinctLabelSets: [Set<String>] = []
     /// Each job's `runs-on` labels as a set, built once.
@@ -98,6 +103,12 @@ public struct RunRecord: Sendable, Equatable {
         self.labelSetCount = max(1, distinctLabelSets.count)
     }
 
+    /// Returns and forgets the jobs changed since the last call.
+    public mutating func takeChangedJobs() -> [Int] {
+        defer { changedJobs.removeAll(keepingCapacity: true) }
+        return changedJobs
+    }
+
     /// Moves `scanStart` past jobs that are not queued; `transition` moves it back when one is queued again.
     public mutating func advanceScanStart() {
         while scanStart < priorityOrder.count && jobs[priorityOrder[scanStart]].state != .queued { scanStart += 1 }
@@ -110,6 +121,7 @@ public struct RunRecord: Sendable, Equatable {
         let old = jobs[i].state
         guard old != state else { return }
         jobs[i].state = state
+        changedJobs.append(i)
         if old == .queued { queued.remove(i) }
         if state == .queued {
             queued.insert(i)

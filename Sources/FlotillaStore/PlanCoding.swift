@@ -71,6 +71,8 @@ private struct JobDTO: Codable {
     var shardTests: [String]?
     var shardMember: ShardMemberDTO?
     var artifacts: [ArtifactDTO]?
+    var retryMax: Int?
+    var retryOn: [String]?
 
     init(_ job: PlannedJob) {
         id = job.id; jobKey = job.jobKey; displayName = job.displayName; matrix = job.matrix.map(MatrixDTO.init)
@@ -79,6 +81,7 @@ private struct JobDTO: Codable {
         failFast = job.failFast; maxParallel = job.maxParallel; steps = job.steps.map(StepDTO.init)
         shard = job.shard.map(ShardDTO.init); shardTests = job.shardTests
         shardMember = job.shardMember.map(ShardMemberDTO.init); artifacts = job.artifacts.map(ArtifactDTO.init)
+        retryMax = job.retry.maxRetries; retryOn = job.retry.on.map(\.rawValue).sorted()
     }
 
     var job: PlannedJob {
@@ -91,6 +94,9 @@ private struct JobDTO: Codable {
             job.shard = try shard?.spec
             job.shardTests = shardTests ?? []
             job.shardMember = shardMember?.member
+            if let retryMax, let retryOn {
+                job.retry = RetryPolicy(maxRetries: retryMax, on: Set(retryOn.compactMap(RetryPolicy.Reason.init(rawValue:))))
+            }
             return job
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Testing
 import TestSupport
 
@@ -28,6 +29,7 @@ extension EndToEndTests {
                 jobs:
                   sleeper:
                     runs-on: [linux]
+                    retry: {max: 0}
                     steps:
                       - name: Sleep
                         run: |
@@ -66,6 +68,53 @@ extension EndToEndTests {
             #expect(!report.events("sleeper").contains { $0.hasPrefix("failed") }, "\(result.stdout)")
             #expect(report.row("sleeper")?.status == "agent lost", "\(result.stdout)")
             #expect(coordinator.isRunning, "\(coordinator.transcript)")
+        }
+
+        @Test("an agent killed mid-job: the job completes on another agent as attempt 2")
+        func killedAgentsJobIsRetried() async throws {
+            let harness = try FlotillaHarness("agent-retried")
+            defer { harness.shutdown() }
+            let pki = try await harness.makePKI(agents: ["first", "second"])
+            let (coordinator, port) = try await harness.startCoordinator(
+                pki: pki, extraArguments: ["--heartbeat-interval-ms", "200", "--heartbeat-timeout-ms", "1000"])
+            var agents: [String: ChildProcess] = [:]
+            for name in ["first", "second"] {
+                agents[name] = try await harness.startAgent(name: name, labels: ["linux"], pki: pki, port: port,
+                                                            coordinator: coordinator, extraArguments: ["--kill-grace-ms", "500"])
+            }
+            let pids = harness.pidFile("retried.pids")
+            let pipeline = try harness.writePipeline("""
+                jobs:
+                  work:
+                    runs-on: [linux]
+                    steps:
+                      - name: Work
+                        run: |
+                          echo $$ >> '\(pids)'
+                          sleep 2 &
+                          echo $! >> '\(pids)'
+                          wait
+                          echo "finished on $FLOTILLA_AGENT_NAME"
+                """)
+            let verdict = harness.directory.file("verdict.json")
+            let run = try harness.start(["run", pipeline, "--coordinator", "127.0.0.1:\(port)", "--pki", pki,
+                                         "--name", "tester", "--source", try harness.directory.makeDirectory("source"),
+                                         "--json", verdict], label: "run")
+            let output = try #require(await run.waitForOutput(.stdout, timeout: FlotillaHarness.commandTimeout) {
+                $0.contains("work: running on first") || $0.contains("work: running on second")
+            }, "\(run.transcript)")
+            let victim = output.contains("work: running on first") ? "first" : "second"
+            let survivor = victim == "first" ? "second" : "first"
+            #expect(agents[victim]?.send(SIGKILL) == true)
+
+            let result = try await harness.finish(run, timeout: Self.detectionBound)
+            #expect(result.termination == .exited(0), "\(result.transcript)")
+            #expect(result.stdout.contains("retrying as attempt 2"), "\(result.stdout)")
+            let report = RunReport(result.stdout)
+            #expect(report.row("work")?.status == "succeeded", "\(result.stdout)")
+            #expect(report.row("work")?.agent == survivor, "\(result.stdout)")
+            let json = try String(contentsOfFile: verdict, encoding: .utf8)
+            #expect(json.contains(#""attempts": 2"#), "\(json)")
         }
 
         @Test("a stopped agent is found out by the heartbeat timeout; once resumed it kills its job")

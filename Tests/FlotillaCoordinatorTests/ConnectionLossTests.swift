@@ -9,7 +9,7 @@ struct ConnectionLossTests {
         // alpha: 1 slot, beta: 2 slots. `m` is a max-parallel-1 matrix, so m-2 waits for m-1.
         var core = Fixture.core(agents: [Fixture.hello("alpha", capacity: 1), Fixture.hello("beta", capacity: 2)])
         var jobs = [Fixture.job("other")]
-        jobs += Fixture.matrix("m", count: 2, maxParallel: 1)
+        jobs += Fixture.matrix("m", count: 2, maxParallel: 1).map(Fixture.withoutRetries)
         let (runID, submitted) = core.submit(jobs, now: 100)
         #expect(submitted.placed == ["2:other", "1:m-1"])
         _ = core.received(Fixture.started(runID, "m-1"), from: 1, now: 150)
@@ -41,9 +41,47 @@ struct ConnectionLossTests {
         ])
     }
 
+    @Test func lostAgentsJobIsRetriedOnAnotherAgentAsTheNextAttempt() {
+        var core = Fixture.core(agents: [Fixture.hello("alpha"), Fixture.hello("beta", capacity: 0)])
+        let (runID, submitted) = core.submit([Fixture.job("build")], now: 100)
+        #expect(submitted.placed == ["1:build"])
+        _ = core.received(Fixture.started(runID, "build"), from: 1, now: 150)
+
+        let lost = core.connectionClosed(1, reason: "connection reset", now: 200)
+        let note = "agent 'alpha' lost: connection reset; retrying as attempt 2 of 3"
+        #expect(lost == [Fixture.event(runID, "build", .queued, agent: "alpha", detail: note)])
+        #expect(core.state(runID, "build") == .queued)
+
+        // A fresh agent takes attempt 2; a late report of attempt 1 changes nothing.
+        let placed = core.agentRegistered(3, hello: Fixture.hello("gamma"), now: 300)
+        #expect(placed.assignments.map { $0.1.job } == [JobRef(runID: runID, jobID: "build", attempt: 2)])
+        #expect(core.received(Fixture.finished(runID, "build", .failure), from: 3, now: 310) == [],
+                "attempt 1's result is stale")
+        let done = core.received(.jobFinished(JobFinished(job: JobRef(runID: runID, jobID: "build", attempt: 2),
+                                                          outcome: .success, exitCode: 0, durationMillis: 5)),
+                                 from: 3, now: 400)
+        #expect(done.runFinished?.outcome == .succeeded)
+        #expect(done.runFinished?.jobs.first?.attempts == 2)
+        #expect(core.job(runID, "build")?.retryReasons == [.agentLost])
+    }
+
+    @Test func failuresAreRetriedOnlyWhenThePolicySaysSo() {
+        var core = Fixture.core(agents: [Fixture.hello("a1")])
+        var flaky = Fixture.job("flaky")
+        flaky.retry = RetryPolicy(maxRetries: 1, on: [.failure])
+        let (runID, _) = core.submit([flaky])
+        let first = core.received(Fixture.finished(runID, "flaky", .failure, exitCode: 1), from: 1, now: 10)
+        #expect(first.jobEvents.first?.state == .queued)
+        #expect(first.assignments.map { $0.1.job.attempt } == [2])
+        let second = core.received(.jobFinished(JobFinished(job: JobRef(runID: runID, jobID: "flaky", attempt: 2),
+                                                            outcome: .failure, exitCode: 1, durationMillis: 5)),
+                                   from: 1, now: 20)
+        #expect(second.runFinished?.outcome == .failed, "the one retry is used up")
+    }
+
     @Test func lostAgentSkipsDependentsOfItsJobs() {
         var core = Fixture.core(agents: [Fixture.hello("a1")])
-        let (runID, _) = core.submit([Fixture.job("build"), Fixture.job("test", needs: ["build"])])
+        let (runID, _) = core.submit([Fixture.withoutRetries(Fixture.job("build")), Fixture.job("test", needs: ["build"])])
         let actions = core.connectionClosed(1, reason: "connection reset", now: 5)
         #expect(Array(actions.prefix(2)) == [
             Fixture.event(runID, "build", .agentLost, agent: "a1", detail: "agent 'a1' lost: connection reset"),
@@ -55,7 +93,7 @@ struct ConnectionLossTests {
 
     @Test func reportsFromALostAgentAfterReconnectAreIgnored() {
         var core = Fixture.core(agents: [Fixture.hello("a1", capacity: 2)])
-        let (runID, _) = core.submit([Fixture.job("build"), Fixture.job("test")])
+        let (runID, _) = core.submit([Fixture.withoutRetries(Fixture.job("build")), Fixture.job("test")])
         _ = core.connectionClosed(1, reason: "gone", now: 5)
         // The same agent comes back on a new connection and reports the old attempt.
         _ = core.agentRegistered(9, hello: Fixture.hello("a1", capacity: 2), now: 6)

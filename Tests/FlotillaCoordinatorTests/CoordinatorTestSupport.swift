@@ -27,6 +27,13 @@ enum Fixture {
     }
 
     /// Matrix siblings `<group>-1` … `<group>-n` (display names `<group> (i)`).
+    /// The job with `retry: {max: 0}`: a lost agent ends it for good.
+    static func withoutRetries(_ job: PlannedJob) -> PlannedJob {
+        var job = job
+        job.retry = RetryPolicy(maxRetries: 0, on: [])
+        return job
+    }
+
     static func matrix(_ group: String, count: Int, failFast: Bool = true, maxParallel: Int = 0,
                        continueOnError: Bool = false) -> [PlannedJob] {
         (1...count).map { i in

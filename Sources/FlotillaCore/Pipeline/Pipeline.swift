@@ -98,6 +98,8 @@ public struct PipelineJob: Sendable, Equatable {
     public var shard: PipelineShard? = nil
     /// `artifacts:` as written, in file order.
     public var artifacts: [PipelineArtifact] = []
+    /// `retry:`; nil means `RetryPolicy.default`.
+    public var retry: RetryPolicy? = nil
 }
 
 /// `jobs.<key>.strategy`.

@@ -2,7 +2,7 @@ internal import FlotillaYAML
 
 extension PipelineReader {
     static let jobKeys = ["name", "runs-on", "needs", "env", "timeout-minutes", "continue-on-error", "if",
-                          "defaults", "strategy", "steps", "shard", "artifacts"]
+                          "defaults", "strategy", "steps", "shard", "artifacts", "retry"]
     static let ignoredJobKeys = ["permissions", "concurrency", "environment"]
     static let strategyKeys = ["matrix", "fail-fast", "max-parallel"]
 
@@ -36,6 +36,7 @@ extension PipelineReader {
                 job.steps = steps(field.value, what)
             case "shard": job.shard = shard(field.value, what, key: loc(field.key))
             case "artifacts": job.artifacts = artifacts(field.value, what)
+            case "retry": job.retry = retry(field.value, "\(what).retry")
             default: preconditionFailure("unhandled job key \(field.name)")
             }
         }

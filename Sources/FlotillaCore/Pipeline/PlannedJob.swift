@@ -51,6 +51,8 @@ public struct PlannedJob: Sendable, Equatable {
     public var shardMember: ShardMember? = nil
     /// Files the agent collects after the steps (`artifacts:`), expressions resolved, names unique.
     public var artifacts: [ArtifactSpec]
+    /// When the coordinator runs the job again (`retry:`).
+    public var retry: RetryPolicy = .default
 
     public init(id: String, jobKey: String, displayName: String, matrix: [MatrixEntry] = [], runsOn: [String],
                 needs: [String] = [], env: [EnvPair] = [], timeoutMillis: UInt64 = 0,

@@ -52,6 +52,7 @@ extension PlanBuilder {
                 steps: steps(job, context, jobEnv: jobEnv)))
             planned[planned.count - 1].shard = shardSpec(job.shard, context)
             planned[planned.count - 1].artifacts = artifactSpecs(job, context)
+            planned[planned.count - 1].retry = job.retry ?? .default
         }
         return planned
     }

@@ -55,7 +55,9 @@ final class RunProgressPrinter {
         jobs[event.jobID] = job
         switch event.state {
         case .queued:
-            return // every job starts queued; announcing each adds nothing
+            // Every job starts queued, which adds nothing; a job queued again is news.
+            guard !event.detail.isEmpty else { return }
+            emit("\(counter()) \(job.name): queued again (\(event.detail))")
         case .assigned:
             emit("\(counter()) \(job.name): assigned to \(job.agent)")
         case .running:
