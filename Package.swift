@@ -45,7 +45,7 @@ let package = Package(
                 path: "Agents"),
         .executableTarget(name: "flotilla",
                           dependencies: ["FlotillaCoordinator", "FlotillaAgent", "FlotillaCore",
-                                         "FlotillaNet", "FlotillaTLS", "WireProtocol"],
+                                         "FlotillaNet", "FlotillaTLS", "WireProtocol", "FlotillaStore"],
                           path: "Sources/flotilla"),
         .executableTarget(name: "FlotillaBench",
                           dependencies: ["FlotillaCoordinator", "FlotillaAgent", "FlotillaCore",

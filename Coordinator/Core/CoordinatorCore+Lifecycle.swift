@@ -44,6 +44,8 @@ extension CoordinatorCore {
         if (state == .failed || state == .timedOut) && job.failFast && !job.matrixGroup.isEmpty && !job.continueOnError {
             actions += cancelSiblings(ref.runID, group: job.matrixGroup, failed: job.displayName, now: now)
         }
+        // Before the dependents are resolved: a failed discovery fails its sharded job, not skips it.
+        actions += shardJobEnded(ref.runID, i, state: state, detail: detail, now: now)
         actions += resolveSkippedJobs(ref.runID, among: runs[ref.runID]!.dependents[i], now: now)
         return actions
     }
@@ -244,6 +246,7 @@ extension JobAssignment {
             artifacts: job.artifacts.map { spec in
                 // By name, so a kind added to the pipeline model degrades to a plain file, not a crash.
                 ArtifactRequest(path: spec.path, name: spec.name, kind: ArtifactKindCode(name: spec.kind.rawValue) ?? .file)
-            })
+            },
+            shardTests: job.shardTests)
     }
 }

@@ -34,6 +34,11 @@ public struct CoordinatorCore: Sendable {
         self.conditionEvaluator = conditionEvaluator
     }
 
+    /// Recorded test durations for shard balancing, by `timingKey`; asked once per sharded job
+    /// when its test list is known, so it should be quick (an indexed read). Empty by default:
+    /// every test is then assumed to take the same time.
+    public var shardTimings: TimingHistoryProvider = { _ in [:] }
+
     /// Runs whose jobs or phase changed since the driver last asked (`takeChanges`).
     private var dirtyRuns: Set<String> = []
 
@@ -117,8 +122,10 @@ public struct CoordinatorCore: Sendable {
     /// Accepts a planned run under an id from `makeRunID()`.
     public mutating func runSubmitted(id runID: String, by client: ConnectionID?, submit: SubmitRun, plan: Plan,
                                       bundleAvailable: Bool, now: UInt64) -> (String, [CoordinatorAction]) {
-        let run = RunRecord(id: runID, client: client, submit: submit, plan: plan,
+        let (plan, discoveries) = ShardDiscovery.addingDiscoveryJobs(to: plan)
+        var run = RunRecord(id: runID, client: client, submit: submit, plan: plan,
                             bundleAvailable: bundleAvailable, now: now)
+        run.prepareShards(discoveries: discoveries)
         runs[runID] = run
         runOrder.append(runID)
         touched(runID)
@@ -141,7 +148,9 @@ public struct CoordinatorCore: Sendable {
     /// A bundle finished uploading and verified; runs waiting on it start.
     public mutating func bundleStored(sha256: String, now: UInt64) -> [CoordinatorAction] {
         var actions: [CoordinatorAction] = []
-        for runID in runOrder where runs[runID]?.phase == .waitingForBundle && runs[runID]?.bundleSHA256 == sha256 {
+        // Runs with `files:` shards start from `sourceFilesListed` instead, once split.
+        for runID in runOrder where runs[runID]?.phase == .waitingForBundle && runs[runID]?.bundleSHA256 == sha256
+            && runs[runID]?.awaitingSourceFiles == false {
             runs[runID]?.phase = .active
             actions += resolveSkippedJobs(runID, now: now)
         }
@@ -209,6 +218,7 @@ public struct CoordinatorCore: Sendable {
             return forwardToClient(step.job, .stepFinished(step))
         case .logChunk(let chunk):
             guard agent.running.contains(chunk.job) else { return [] }
+            shardListOutputReceived(chunk)
             return forwardToClient(chunk.job, .logChunk(chunk))
         case .jobFinished(let finished):
             guard agent.running.contains(finished.job) else { return [] }
@@ -227,7 +237,8 @@ public struct CoordinatorCore: Sendable {
                 return retried + schedule(now: now)
             }
             return finishJob(finished.job, state: state, exitCode: finished.exitCode,
-                             detail: state == .succeeded ? "" : detail, now: now) + schedule(now: now)
+                             detail: state == .succeeded ? "" : detail, now: now)
+                + shardDiscoverySucceeded(finished.job, now: now) + schedule(now: now)
         default:
             return [.close(connection, ProtocolErrorMessage(
                 code: .unexpectedMessage, message: "agents may not send \(message.messageType)"))]

@@ -76,6 +76,15 @@ public struct RunRecord: Sendable, Equatable {
     public private(set) var labelSets: [Set<String>] = []
     /// How many distinct `runs-on` label sets the run has.
     public private(set) var labelSetCount = 1
+    /// The run's `list:` discovery jobs: for each discovery job id, the sharded job it discovers tests for.
+    public internal(set) var shardDiscoveries: [String: String] = [:]
+    /// What running discovery jobs printed so far, by job id (bounded; see `ShardListOutput`).
+    public internal(set) var shardListOutputs: [String: ShardListOutput] = [:]
+    /// True while `files:`-sharded jobs wait for the source bundle's file list: the run stays
+    /// in `waitingForBundle` until `CoordinatorCore.sourceFilesListed` has split them.
+    public internal(set) var awaitingSourceFiles = false
+    /// Counts replacements of the job list (`replaceJobs`); job indices taken before one are stale.
+    public private(set) var jobListRevision = 0
 
     public init(id: String, client: ConnectionID?, submit: SubmitRun, plan: Plan, bundleAvailable: Bool, now: UInt64) {
         self.id = id
@@ -107,6 +116,49 @@ public struct RunRecord: Sendable, Equatable {
     public mutating func takeChangedJobs() -> [Int] {
         defer { changedJobs.removeAll(keepingCapacity: true) }
         return changedJobs
+    }
+
+    /// Replaces the job list by `planned` and rebuilds every index the scheduler keeps.
+    ///
+    /// A job whose id is still in `planned` keeps its record (state, attempts, agent, times)
+    /// with the new definition (its `needs` may have been rewritten); a new id starts queued.
+    /// Indices, dependents, chain lengths, priority order, the queued set, counters, group
+    /// tallies and label sets are recomputed from scratch, as `init` computes them, and every
+    /// job counts as changed for `takeChangedJobs` (indices moved).
+    ///
+    /// - Precondition: ids in `planned` are unique; every job dropped is still queued (never placed).
+    public mutating func replaceJobs(_ planned: [PlannedJob]) {
+        var records: [String: JobRecord] = [:]
+        for job in jobs { records[job.planned.id] = job }
+        let kept = Set(planned.map(\.id))
+        precondition(kept.count == planned.count, "job ids must be unique")
+        for job in jobs where !kept.contains(job.planned.id) {
+            precondition(job.state == .queued && job.attempts == 0, "only a job never placed can be replaced")
+        }
+        jobs = planned.map { job in
+            var record = records[job.id] ?? JobRecord(planned: job)
+            record.planned = job
+            return record
+        }
+        var index: [String: Int] = [:]
+        for (i, job) in jobs.enumerated() { index[job.planned.id] = i }
+        indexByID = index
+        queued = Set(jobs.indices.filter { jobs[$0].state == .queued })
+        unfinishedCount = jobs.filter { !$0.state.isTerminal }.count
+        var active: [String: Int] = [:]
+        for job in jobs where job.state == .assigned || job.state == .running { active[job.planned.matrixGroup, default: 0] += 1 }
+        activeByGroup = active
+        computeChainLengths()
+        priorityOrder = jobs.indices.sorted { (jobs[$0].chainLength, -$0) > (jobs[$1].chainLength, -$1) }
+        var positions = [Int](repeating: 0, count: jobs.count)
+        for (position, i) in priorityOrder.enumerated() { positions[i] = position }
+        priorityPosition = positions
+        scanStart = 0
+        labelSets = jobs.map { Set($0.planned.runsOn) }
+        distinctLabelSets = Array(Set(labelSets)).sorted { $0.sorted().lexicographicallyPrecedes($1.sorted()) }
+        labelSetCount = max(1, distinctLabelSets.count)
+        changedJobs = Array(jobs.indices)
+        jobListRevision += 1
     }
 
     /// Moves `scanStart` past jobs that are not queued; `transition` moves it back when one is queued again.

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import FlotillaCore
 import FlotillaNet
+import FlotillaStore
 import FlotillaTLS
 import WireProtocol
 
@@ -15,11 +16,13 @@ import WireProtocol
 public final class CoordinatorServer: FramedConnectionDelegate {
     public let loop: EventLoop
     public let configuration: CoordinatorConfiguration
-    private let logger: Logger
+    let logger: Logger
     private var server: FramedServer?
-    private var core: CoordinatorCore
+    var core: CoordinatorCore
     private var sessions: [ConnectionID: PeerSession] = [:]
     private let bundles: BundleCache
+    /// Durable state (SQLite, WAL) under the state directory; see `CoordinatorServer+Durability`.
+    let store: CoordinatorStore
     private let artifacts: ArtifactService
     private var livenessTimer: TimerHandle?
     private static let livenessTickMillis: UInt64 = 100
@@ -34,6 +37,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
         self.configuration = configuration
         self.logger = logger
         self.bundles = try BundleCache(directory: configuration.stateDirectory + "/bundles")
+        self.store = try CoordinatorStore(stateDirectory: configuration.stateDirectory)
         self.artifacts = try ArtifactService(stateDirectory: configuration.stateDirectory, logger: logger)
         self.core = CoordinatorCore(runIDPrefix: String(UInt64(time(nil)), radix: 36),
                                     conditionEvaluator: CoordinatorServer.evaluateJobCondition)
@@ -110,6 +114,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             if hello.role == .agent {
                 logger.info("agent connected", ["agent.name": hello.name, "agent.labels": hello.labels.joined(separator: ","),
                                                 "agent.capacity": "\(hello.capacity)", "peer.address": connection.remoteAddress])
+                recordAgent(hello)
                 perform(core.agentRegistered(connection.id, hello: hello, now: now))
             } else {
                 core.clientRegistered(connection.id)
@@ -160,6 +165,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             artifacts.clientRequest(message, on: session.connection, core: core)
         default:
             if case .jobFinished(let finished) = message { artifacts.jobFinished(finished.job, on: session.connection.id) }
+            if case .logChunk(let chunk) = message { storeLog(chunk, from: session.connection.id) }
             perform(core.received(message, from: session.connection.id, now: now))
         }
     }
@@ -186,12 +192,20 @@ public final class CoordinatorServer: FramedConnectionDelegate {
                 return
             }
         }
-        let (runID, actions) = core.runSubmitted(by: session.connection.id, submit: submit, plan: plan,
-                                                 bundleAvailable: available, now: now)
+        let runID = core.makeRunID()
+        if let refusal = storeNewRun(runID, submit: submit, plan: plan,
+                                     submitter: session.connection.peerIdentity?.name ?? "", bundleAvailable: available) {
+            session.uploads.removeValue(forKey: submit.bundleSHA256)?.abort()
+            session.connection.send(.runRejected(RunRejected(reason: refusal)))
+            return
+        }
+        let (_, actions) = core.runSubmitted(id: runID, by: session.connection.id, submit: submit, plan: plan,
+                                             bundleAvailable: available, now: now)
         artifacts.runAccepted(runID)
         logger.info("run submitted", ["run.id": runID, "run.jobs": "\(plan.jobs.count)",
                                       "run.pipeline": submit.pipelineFileName, "client.name": session.connection.peerIdentity?.name ?? ""])
         perform(actions)
+        if available { perform(sourceFilesListed(runID: runID, bundles: bundles)) }
     }
 
     /// Names the first job no connected agent can take, with the labels it needs.
@@ -217,7 +231,12 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             session.uploads[chunk.sha256] = nil
             try writer.finish()
             logger.info("bundle stored", ["bundle.sha256": chunk.sha256, "bundle.size": "\(writer.expectedSize)"])
-            perform(core.bundleStored(sha256: chunk.sha256, now: now))
+            let actions = core.bundleStored(sha256: chunk.sha256, now: now)
+            storeRunsActivated(bundle: chunk.sha256)
+            perform(actions)
+            for runID in core.runsAwaitingSourceFiles(bundleSHA256: chunk.sha256) {
+                perform(sourceFilesListed(runID: runID, bundles: bundles))
+            }
         } catch {
             writer.abort()
             session.uploads[chunk.sha256] = nil
@@ -241,6 +260,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     // MARK: Effects
 
     private func perform(_ actions: [CoordinatorAction]) {
+        // Durable first: nobody hears of an assignment or a result the store does not hold.
+        persistChanges()
         for action in actions {
             switch action {
             case .send(let id, var message):
@@ -271,7 +292,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             logger.warning("cannot read the run's artifacts for its verdict", ["run.id": finished.runID, "error": "\(error)"])
             return finished
         }
-        let verdict = RunJudge(store: artifacts.store).verdict(for: run, finished: finished, artifacts: artifactList)
+        let (verdict, results) = RunJudge(store: artifacts.store).judge(run, finished: finished, artifacts: artifactList)
+        recordJudgement(run, verdict: verdict, results: results)
         logger.info("run judged", ["run.id": finished.runID, "verdict": verdict.verdict.rawValue,
                                    "gates": "\(verdict.gates.count)"])
         var judged = finished

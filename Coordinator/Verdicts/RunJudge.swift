@@ -14,8 +14,8 @@ import WireProtocol
 struct RunJudge {
     let store: ArtifactStore
 
-    /// The verdict for `run`, whose jobs ended as `finished` says.
-    func verdict(for run: RunRecord, finished: RunFinished, artifacts: [ArtifactSummary]) -> Verdict {
+    /// The verdict for `run`, whose jobs ended as `finished` says, and the result files it read.
+    func judge(_ run: RunRecord, finished: RunFinished, artifacts: [ArtifactSummary]) -> (Verdict, [ResultFile]) {
         var inputJobs: [GateInputs.Job] = []
         var verdictJobs: [VerdictJob] = []
         for summary in finished.jobs {
@@ -38,10 +38,11 @@ struct RunJudge {
                 return ResultFile(job: artifact.jobID, name: artifact.name, kind: kind, content: .missing(reason.message))
             }
         }
-        return GateEvaluator.judge(
+        let verdict = GateEvaluator.judge(
             run: run.id, gates: run.gates, inputs: GateInputs(jobs: inputJobs, results: results), emergency: run.emergency,
             jobs: verdictJobs,
             artifacts: artifacts.map { VerdictArtifact(name: $0.name, job: $0.jobID, size: $0.size, sha256: $0.sha256) })
+        return (verdict, results)
     }
 
     private struct ReadFailure: Error { var message: String }

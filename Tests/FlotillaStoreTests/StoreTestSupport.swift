@@ -48,6 +48,7 @@ enum Samples {
         job.shard = ShardSpec(count: .fixed(4), source: .list(command: "swift test list"))
         job.shardTests = ["A.test1", "B/test2"]
         job.shardMember = ShardMember(parentID: "test-linux", index: 1, count: 4)
+        job.retry = RetryPolicy(maxRetries: 3, on: [.agentLost, .failure])
         return job
     }
 

@@ -21,7 +21,7 @@ final class RunProgressPrinter {
     private var jobs: [String: JobView] = [:]
     private var runID = ""
     private let verbose: Bool
-    private let stepNames: [String: [String]]
+    private var stepNames: [String: [String]]
 
     /// - Parameters:
     ///   - stepNames: step names per job id (from the local plan), for messages.
@@ -40,12 +40,34 @@ final class RunProgressPrinter {
     }
 
     func runAccepted(_ accepted: RunAccepted) {
+        if accepted.runID == runID && !order.isEmpty { return jobListChanged(accepted) }
         runID = accepted.runID
         for job in accepted.jobs {
             order.append(job.jobID)
             jobs[job.jobID] = JobView(name: job.name)
         }
         emit("run \(accepted.runID): \(accepted.jobs.count) job\(accepted.jobs.count == 1 ? "" : "s")")
+    }
+
+    /// A second `RunAccepted` for the run: sharded jobs were replaced by their shards. Jobs keep
+    /// what was printed about them; each replaced job gets a line naming its shards, which
+    /// inherit its step names.
+    private func jobListChanged(_ accepted: RunAccepted) {
+        let listed = Set(accepted.jobs.map(\.jobID))
+        let replaced = order.filter { !listed.contains($0) }
+        let added = accepted.jobs.filter { jobs[$0.jobID] == nil }
+        var views: [String: JobView] = [:]
+        for job in accepted.jobs { views[job.jobID] = jobs[job.jobID] ?? JobView(name: job.name) }
+        for id in replaced {
+            let shards = added.filter { $0.jobID.hasPrefix(id + "-shard-") }
+            for shard in shards where stepNames[shard.jobID] == nil { stepNames[shard.jobID] = stepNames[id] }
+            let name = jobs[id]?.name ?? id
+            let names = shards.count <= 4 ? shards.map(\.name) : [shards[0].name, "…", shards[shards.count - 1].name]
+            emit(shards.isEmpty ? "\(name): replaced"
+                 : "\(name): split into \(shards.count) shard\(shards.count == 1 ? "" : "s"): " + names.joined(separator: ", "))
+        }
+        order = accepted.jobs.map(\.jobID)
+        jobs = views
     }
 
     func jobEvent(_ event: JobEvent) {

@@ -27,8 +27,14 @@ enum FlotillaCommand {
       validate FILE                check a pipeline file (exit 0 valid, 2 invalid)
       plan FILE [--json] [--skip-uses]
                                    show the expanded jobs
+      plan FILE --shards [--source DIR] [--state DIR]
+                                   show the planned shards of sharded jobs with predicted
+                                   durations (timings recorded in --state DIR, if given)
 
     Artifacts
+      runs [--state DIR] [--json] [--limit N]
+                                   runs the local coordinator state remembers, newest first
+      logs RUN [JOB] [--state DIR]  the stored logs of a run's jobs (every attempt)
       artifacts list RUN [--json] [--coordinator HOST:PORT --pki DIR --name CLIENT | --state DIR]
                                    a run's stored artifacts (name, job, kind, size, sha256)
       artifacts get RUN (NAME ...|--all) -o DIR [--coordinator ... | --state DIR]
@@ -61,6 +67,8 @@ enum FlotillaCommand {
             case "coordinator": return try CoordinatorCommand.main(rest)
             case "agent": return try AgentCommand.main(rest)
             case "pki": return try PKICommand.main(rest)
+            case "runs": return try HistoryCommands.runs(rest)
+            case "logs": return try HistoryCommands.logs(rest)
             case "artifacts": return try ArtifactsCommand.main(rest)
             case "help", "--help", "-h":
                 printLine(usage)

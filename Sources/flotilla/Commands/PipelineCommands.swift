@@ -29,14 +29,24 @@ enum ValidateCommand {
     }
 }
 
-/// `flotilla plan FILE [--json]`: the expanded jobs in a deterministic order.
+/// `flotilla plan FILE [--json | --shards [--source DIR] [--state DIR]]`: the expanded jobs in a
+/// deterministic order, or the planned shards of sharded jobs (`PlanCommand+Shards`).
 enum PlanCommand {
     static func main(_ arguments: [String]) throws -> Int32 {
-        let args = try ArgumentList(command: "plan", arguments: arguments, valueOptions: [],
-                                    flagOptions: ["json", "skip-uses"])
+        let args = try ArgumentList(command: "plan", arguments: arguments, valueOptions: ["source", "state"],
+                                    flagOptions: ["json", "skip-uses", "shards"])
         let file = try args.positional(0, "pipeline FILE")
         try args.noExtraPositionals(after: 1)
+        if !args.flag("shards"), let option = ["source", "state"].first(where: { args.value($0) != nil }) {
+            throw UsageError(command: "plan", message: "--\(option) goes with --shards")
+        }
+        if args.flag("shards") && args.flag("json") {
+            throw UsageError(command: "plan", message: "--shards prints a table; it does not combine with --json")
+        }
         guard let plan = loadPlan(path: file, skipUses: args.flag("skip-uses")) else { return ExitCode.unrunnable }
+        if args.flag("shards") {
+            return try shards(plan, file: file, source: args.value("source") ?? ".", state: args.value("state"))
+        }
         printLine(args.flag("json") ? PlanRenderer.json(plan) : PlanRenderer.table(plan))
         return ExitCode.success
     }

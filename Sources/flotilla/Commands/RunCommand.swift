@@ -46,7 +46,8 @@ enum RunCommand {
         let output = VerdictOutput(jsonPath: args.value("json"), markdownPath: args.value("markdown"),
                                    junitPath: args.value("junit"))
         var stepNames: [String: [String]] = [:]
-        for job in plan.jobs { stepNames[job.id] = job.steps.map(\.name) }
+        // As the coordinator runs it: `list:` shards start with a discovery job.
+        for job in ShardDiscovery.addingDiscoveryJobs(to: plan).plan.jobs { stepNames[job.id] = job.steps.map(\.name) }
         let verbose = args.flag("verbose")
 
         if let coordinator = args.value("coordinator") {

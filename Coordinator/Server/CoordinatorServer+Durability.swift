@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlotillaCore
+import FlotillaStore
+import WireProtocol
+
+/// What the coordinator writes to its SQLite store, and when.
+///
+/// The rule is the store's: make it durable, then tell anyone. A run is inserted before its
+/// `RunAccepted`; the job changes of an event are written before the event's actions (an
+/// `AssignJob`, a `RunFinished`) are performed. A store that fails (read-only or full state
+/// directory) refuses new runs with the reason and is logged for the rest; what the
+/// coordinator already holds keeps being served.
+extension CoordinatorServer {
+    /// Milliseconds since the Unix epoch, for the store's records (the core's clock is monotonic).
+    static func wallClockMillis() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    /// Makes a new run durable before it is accepted; nil when it is, else the reason to refuse it.
+    func storeNewRun(_ runID: String, submit: SubmitRun, plan: Plan, submitter: String, bundleAvailable: Bool) -> String? {
+        do throws(StoreError) {
+            try store.insertRun(StoredRun(id: runID, submit: submit, submitter: submitter, emergency: submit.emergency,
+                                          bundleAvailable: bundleAvailable, submittedAt: Self.wallClockMillis()),
+                                plan: plan)
+            return nil
+        } catch {
+            logger.error("cannot store a new run; refusing it", ["run.id": runID, "error": error.description])
+            return "the coordinator cannot accept runs now: \(error.summary) (\(error.message))"
+        }
+    }
+
+    /// Writes every job change the core made since the last call.
+    func persistChanges() {
+        let now = Self.wallClockMillis()
+        for (runID, changed) in core.takeChanges() {
+            guard let run = core.runs[runID] else { continue }
+            do throws(StoreError) {
+                for i in changed { try persist(run.jobs[i], runID: runID, at: now) }
+                if case .finished(let outcome) = run.phase {
+                    _ = try store.finishRun(runID, outcome: outcome, at: now)
+                }
+            } catch {
+                logger.error("cannot record job changes", ["run.id": runID, "error": error.description])
+            }
+        }
+    }
+
+    private func persist(_ job: JobRecord, runID: String, at now: Int64) throws(StoreError) {
+        let ref = job.ref(runID: runID)
+        switch job.state {
+        case .assigned:
+            _ = try store.recordAssignment(ref, agent: job.agentName, at: now)
+        case .running:
+            _ = try store.recordAttemptStarted(ref, at: now)
+        case .queued:
+            // Queued again: the attempt it had ended, and the reason says why.
+            guard job.attempts > 0 else { return try store.setJobState(runID: runID, jobID: job.planned.id, .queued) }
+            let ended: JobState = job.retryReasons.last == .failure ? .failed : .agentLost
+            _ = try store.recordAttemptResult(ref, state: ended, exitCode: job.exitCode, reason: job.detail, at: now,
+                                              jobState: .queued)
+        default:
+            if job.attempts > 0 {
+                _ = try store.recordAttemptResult(ref, state: job.state, exitCode: job.exitCode, reason: job.detail,
+                                                  at: now, jobState: job.state)
+            } else {
+                try store.setJobState(runID: runID, jobID: job.planned.id, job.state, detail: job.detail)
+            }
+        }
+    }
+
+    /// Runs that waited for this bundle may now run.
+    func storeRunsActivated(bundle sha256: String) {
+        for run in core.runs.values where run.bundleSHA256 == sha256 && run.phase == .active {
+            do throws(StoreError) {
+                try store.setRunState(run.id, RunState.active)
+            } catch {
+                logger.error("cannot record a started run", ["run.id": run.id, "error": error.description])
+            }
+        }
+    }
+
+    /// A job's log chunk, kept for `flotilla logs`; only from the agent running that attempt.
+    func storeLog(_ chunk: LogChunk, from connection: ConnectionID) {
+        guard core.agents[connection]?.running.contains(chunk.job) == true else { return }
+        do throws(StoreError) {
+            _ = try store.appendLog(chunk)
+        } catch {
+            logger.warning("cannot store a log chunk", ["run.id": chunk.job.runID, "job.id": chunk.job.jobID,
+                                                        "error": error.description])
+        }
+    }
+
+    /// Keeps the verdict, and the per-test times of its JUnit results for test sharding.
+    func recordJudgement(_ run: RunRecord, verdict: Verdict, results: [ResultFile]) {
+        let now = Self.wallClockMillis()
+        do throws(StoreError) {
+            try store.recordVerdict(VerdictRecord(runID: run.id, json: VerdictRenderer.json(verdict), recordedAt: now))
+            var casesByJob: [String: [TestCaseTiming]] = [:]
+            for result in results {
+                guard case .junit(let report) = result.content else { continue }
+                casesByJob[result.job, default: []] += report.cases.filter { $0.status != .skipped }.map {
+                    TestCaseTiming(classname: $0.classname, name: $0.name, seconds: $0.time)
+                }
+            }
+            for (jobID, cases) in casesByJob.sorted(by: { $0.key < $1.key }) {
+                let jobKey = run.indexByID[jobID].map { run.jobs[$0].planned.jobKey } ?? jobID
+                _ = try store.recordTestTimings(cases, jobKey: jobKey, runID: run.id, jobID: jobID, at: now)
+            }
+        } catch {
+            logger.error("cannot record the verdict", ["run.id": run.id, "error": error.description])
+        }
+    }
+
+    /// An agent's identity and labels, for `flotilla agents`.
+    func recordAgent(_ hello: Hello) {
+        do throws(StoreError) {
+            try store.recordAgentSeen(name: hello.name, labels: hello.labels, capacity: Int(hello.capacity),
+                                      fingerprint: hello.fingerprint, at: Self.wallClockMillis())
+        } catch {
+            logger.warning("cannot record the agent", ["agent.name": hello.name, "error": error.description])
+        }
+    }
+}
