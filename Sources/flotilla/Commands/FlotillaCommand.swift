@@ -35,6 +35,7 @@ enum FlotillaCommand {
       runs [--state DIR] [--json] [--limit N]
                                    runs the local coordinator state remembers, newest first
       logs RUN [JOB] [--state DIR]  the stored logs of a run's jobs (every attempt)
+      agents [--state DIR] [--json] agents the coordinator has seen, with their machines
       artifacts list RUN [--json] [--coordinator HOST:PORT --pki DIR --name CLIENT | --state DIR]
                                    a run's stored artifacts (name, job, kind, size, sha256)
       artifacts get RUN (NAME ...|--all) -o DIR [--coordinator ... | --state DIR]
@@ -69,6 +70,7 @@ enum FlotillaCommand {
             case "pki": return try PKICommand.main(rest)
             case "runs": return try HistoryCommands.runs(rest)
             case "logs": return try HistoryCommands.logs(rest)
+            case "agents": return try HistoryCommands.agents(rest)
             case "artifacts": return try ArtifactsCommand.main(rest)
             case "help", "--help", "-h":
                 printLine(usage)

@@ -81,6 +81,35 @@ enum HistoryCommands {
         return ExitCode.success
     }
 
+    /// `flotilla agents [--state DIR] [--json]`: every agent the coordinator has seen, with its machine.
+    static func agents(_ arguments: [String]) throws -> Int32 {
+        let args = try ArgumentList(command: "agents", arguments: arguments, valueOptions: ["state"], flagOptions: ["json"])
+        try args.noExtraPositionals(after: 0)
+        let store = try openStore(stateDirectory(args.value("state")), command: "agents")
+        let agents = try store.agents()
+        if args.flag("json") {
+            let items = agents.map { agent in
+                let machine = agent.fingerprint.map {
+                    "{\"os\": \(JSONWriter.quote($0.os)), \"arch\": \(JSONWriter.quote($0.arch)), "
+                        + "\"cpu\": \(JSONWriter.quote($0.cpuModel)), \"cores\": \($0.cores), \"memory_bytes\": \($0.memoryBytes), "
+                        + "\"kernel\": \(JSONWriter.quote($0.kernel))}"
+                } ?? "null"
+                return "{\"name\": \(JSONWriter.quote(agent.name)), \"labels\": [\(agent.labels.map(JSONWriter.quote).joined(separator: ", "))], "
+                    + "\"capacity\": \(agent.capacity), \"drained\": \(agent.drained), \"last_seen_ms\": \(agent.lastSeen), \"machine\": \(machine)}"
+            }
+            printLine("{\"agents\": [" + items.joined(separator: ", ") + "]}")
+            return ExitCode.success
+        }
+        var rows = [["AGENT", "LABELS", "CAPACITY", "MACHINE", "DRAINED"]]
+        for agent in agents {
+            let machine = agent.fingerprint.map { "\($0.os)/\($0.arch), \($0.cores) cores, \($0.memoryBytes >> 30) GiB" } ?? "-"
+            rows.append([agent.name, agent.labels.joined(separator: ","), String(agent.capacity), machine,
+                         agent.drained ? "yes" : "no"])
+        }
+        printLine(TextTable.render(rows))
+        return ExitCode.success
+    }
+
     static func outcomeWord(_ outcome: RunOutcome) -> String {
         switch outcome {
         case .succeeded: "succeeded"
