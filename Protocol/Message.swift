@@ -335,10 +335,15 @@ public struct JobAssignment: Sendable, Equatable {
     public var timeoutMillis: UInt64
     /// Files the agent collects from the workspace after the steps and uploads before `JobFinished`.
     public var artifacts: [ArtifactRequest]
+    /// A shard job's test ids, which the agent writes one per line to the file named by
+    /// `FLOTILLA_SHARD_FILE`; empty for other jobs (bounds: `JobAssignment.maxShardTestIDBytes`,
+    /// `maxShardTestsBytes`).
+    public var shardTests: [String]
     public init(job: JobRef, name: String, bundleSHA256: String, bundleSize: UInt64, env: [EnvVar], steps: [StepSpec], timeoutMillis: UInt64,
-                artifacts: [ArtifactRequest] = []) {
+                artifacts: [ArtifactRequest] = [], shardTests: [String] = []) {
         self.job = job; self.name = name; self.bundleSHA256 = bundleSHA256; self.bundleSize = bundleSize
         self.env = env; self.steps = steps; self.timeoutMillis = timeoutMillis; self.artifacts = artifacts
+        self.shardTests = shardTests
     }
 }
 

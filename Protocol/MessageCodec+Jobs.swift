@@ -10,6 +10,7 @@ extension JobAssignment {
         w.writeArray(steps) { $1.encode(into: &$0) }
         w.writeU64(timeoutMillis)
         w.writeArray(artifacts) { $1.encode(into: &$0) }
+        w.writeArray(shardTests) { $0.writeString($1) }
     }
 
     static func decode(from r: inout ByteReader, limits: ProtocolLimits) throws(ProtocolError) -> JobAssignment {
@@ -30,8 +31,12 @@ extension JobAssignment {
                                         minElementBytes: MinimumEncodedSize.artifactRequest) { r throws(ProtocolError) in
             try ArtifactRequest.decode(from: &r, limits: limits)
         }
+        let shardTests = try r.readArray("shardTests", maxCount: limits.maxListCount,
+                                         minElementBytes: MinimumEncodedSize.string) { r throws(ProtocolError) in
+            try r.readShardTestID("shardTests[]")
+        }
         return JobAssignment(job: job, name: name, bundleSHA256: sha, bundleSize: size, env: env,
-                             steps: steps, timeoutMillis: timeout, artifacts: artifacts)
+                             steps: steps, timeoutMillis: timeout, artifacts: artifacts, shardTests: shardTests)
     }
 }
 

@@ -109,6 +109,7 @@ extension JobRunner {
         environment["GITHUB_WORKSPACE"] = workspace.sourceDirectory
         environment["FLOTILLA_TEMP"] = workspace.temporaryDirectory
         environment["RUNNER_TEMP"] = workspace.temporaryDirectory
+        if isShard { environment[ShardExpansion.fileVariable] = shardFilePath(in: workspace) }
         switch step.shell {
         case .bash:
             return ProcessSpec(executablePath: "/bin/bash", arguments: ["--noprofile", "--norc", "-eo", "pipefail", script],

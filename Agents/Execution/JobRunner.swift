@@ -239,6 +239,7 @@ public final class JobRunner: Sendable {
                                                   into: workspace.sourceDirectory, expectedSHA256: nil,
                                                   limits: configuration.bundleLimits)
             }
+            try writeShardFile(in: workspace)
             return .success(workspace)
         } catch {
             return .failure(SetupFailure(message: "\(error)"))

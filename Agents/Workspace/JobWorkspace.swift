@@ -84,12 +84,18 @@ public struct JobWorkspace: Sendable, Equatable {
     /// Writes a step script into `temporaryDirectory` and returns its path.
     /// - Throws: `WorkspaceError.io` when the file cannot be written.
     public func writeScript(named name: String, contents: String) throws(WorkspaceError) -> String {
-        let path = temporaryDirectory + "/" + name
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o700)
-        guard descriptor >= 0 else { throw .io(path: path, call: "open", errno: errno) }
-        defer { close(descriptor) }
         var bytes = Array(contents.utf8)
         if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
+        return try writeFile(named: name, bytes: bytes, mode: 0o700)
+    }
+
+    /// Writes `bytes` as they are to a file in `temporaryDirectory` and returns its path.
+    /// - Throws: `WorkspaceError.io` when the file cannot be written.
+    public func writeFile(named name: String, bytes: [UInt8], mode: mode_t = 0o644) throws(WorkspaceError) -> String {
+        let path = temporaryDirectory + "/" + name
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw .io(path: path, call: "open", errno: errno) }
+        defer { close(descriptor) }
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

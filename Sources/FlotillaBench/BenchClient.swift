@@ -42,6 +42,9 @@ final class BenchClient: FramedConnectionDelegate {
     private var running: [String: Pending] = [:]
     private var bundlePaths: [String: String] = [:]
     private var closed = false
+    /// Gets the messages this client does not interpret itself (artifact events and data),
+    /// for benchmarks that do; called on the loop.
+    var onOtherMessage: ((Message) -> Void)?
 
     init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, name: String) {
         self.loop = loop
@@ -71,6 +74,12 @@ final class BenchClient: FramedConnectionDelegate {
         bundlePaths[submit.bundleSHA256] = bundlePath
         awaitingAcceptance.append(Pending(submittedMonotonic: BenchClock.monotonicMicros(), handler: handler))
         connection.send(.submitRun(submit))
+    }
+
+    /// Queues `message` on the established session; false when there is none or its queue is full.
+    func send(_ message: Message) -> Bool {
+        guard let connection, handshake.welcome != nil, !closed else { return false }
+        return connection.send(message)
     }
 
     /// Closes the session; call on the loop.
@@ -142,8 +151,8 @@ final class BenchClient: FramedConnectionDelegate {
                                                finishedMonotonic: BenchClock.monotonicMicros(),
                                                finishedRealtime: BenchClock.realtimeMicros(), result: result)))
         default:
-            // Job events, step events and logs: the benchmark reads only the final summary.
-            break
+            // Job events, step events and logs: the dispatch benchmark reads only the final summary.
+            onOtherMessage?(message)
         }
     }
 

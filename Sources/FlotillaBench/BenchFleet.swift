@@ -21,12 +21,12 @@ final class BenchFleet: Sendable {
     static let label = "bench"
     let directory: String
     let agentCount: Int
-    private let coordinatorLoop: EventLoop
-    private let agentLoop: EventLoop
-    private let clientLoop: EventLoop
+    let coordinatorLoop: EventLoop
+    let agentLoop: EventLoop
+    let clientLoop: EventLoop
     private let server: LoopBound<CoordinatorServer>
     private let agents: LoopBound<[AgentRuntime]>
-    private let client: LoopBound<BenchClient>
+    let client: LoopBound<BenchClient>
     let sink: TimestampLogSink
 
     /// Creates the PKI under `directory`, starts everything and waits until all agents have

@@ -41,9 +41,9 @@ struct BenchOptions: Sendable, Equatable {
     ///
     /// - Throws: `BenchError.usage` naming the offending argument.
     static func parse(_ arguments: [String]) throws(BenchError) -> BenchOptions {
-        guard let command = arguments.first else { throw .usage("missing command (expected `dispatch` or `core`)") }
+        guard let command = arguments.first else { throw .usage("missing command (expected `dispatch`, `core`, `schedule` or `artifacts`)") }
         guard command == "dispatch" || command == "core" else {
-            throw .usage("unknown command '\(command)' (expected `dispatch` or `core`)")
+            throw .usage("unknown command '\(command)' (expected `dispatch`, `core`, `schedule` or `artifacts`)")
         }
         var options = BenchOptions()
         options.command = command

@@ -11,7 +11,8 @@ import Synchronization
 /// `CLOCK_REALTIME` taken inside `log`, on the thread that logged.
 final class TimestampLogSink: LogSink {
     /// Messages whose first occurrence per run is recorded.
-    static let milestones: Set<String> = [Milestone.runSubmitted, Milestone.jobAssigned, Milestone.jobStarted, Milestone.jobFinished]
+    static let milestones: Set<String> = [Milestone.runSubmitted, Milestone.jobAssigned, Milestone.jobStarted, Milestone.jobFinished,
+                                          Milestone.artifactsCollected, Milestone.artifactStored]
 
     enum Milestone {
         static let runSubmitted = "run submitted"
@@ -19,6 +20,12 @@ final class TimestampLogSink: LogSink {
         static let jobStarted = "job started"
         /// The runner is done (workspace removed) and about to report `JobFinished`.
         static let jobFinished = "job finished"
+        /// The runner collected the job's artifacts and is handing them to the agent's uploader,
+        /// which sends the first `ArtifactBegin` one loop hop later.
+        static let artifactsCollected = "artifacts collected"
+        /// The coordinator verified (size, SHA-256, fsync, rename) and recorded an artifact; its
+        /// `ArtifactAck` goes out right after.
+        static let artifactStored = "artifact stored"
     }
 
     private let marks = Mutex<[String: [String: Int64]]>([:])

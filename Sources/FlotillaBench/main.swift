@@ -11,8 +11,9 @@ import Foundation
 enum FlotillaBenchMain {
     static func main(_ arguments: [String]) -> Int32 {
         if arguments.first == "schedule" { return ScheduleBenchmark.main(Array(arguments.dropFirst())) }
+        if arguments.first == "artifacts" { return ArtifactBenchmark.main(Array(arguments.dropFirst())) }
         if arguments.contains("--help") || arguments.contains("-h") {
-            print(BenchOptions.usage + "\n\n" + ScheduleBenchmark.usage)
+            print(BenchOptions.usage + "\n\n" + ScheduleBenchmark.usage + "\n\n" + ArtifactBenchmark.usage)
             return 0
         }
         let options: BenchOptions

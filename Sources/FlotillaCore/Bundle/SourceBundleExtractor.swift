@@ -60,7 +60,7 @@ public enum SourceBundleExtractor {
         return try extraction.run()
     }
 
-    private static func readHeader(_ reader: BundleReader) throws(BundleError) {
+    static func readHeader(_ reader: BundleReader) throws(BundleError) {
         guard let header = try reader.read(SourceBundleFormat.headerSize) else {
             throw .notABundle(path: reader.path, reason: "shorter than the \(SourceBundleFormat.headerSize)-byte header")
         }

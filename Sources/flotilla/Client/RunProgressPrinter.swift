@@ -160,7 +160,9 @@ final class RunProgressPrinter {
     func error(_ text: String) { printError("flotilla run: \(text)") }
 
     private func printTail(of jobID: String) {
-        guard let job = jobs[jobID] else { return }
+        // A job that failed without ever reaching an agent (a sharded job whose tests could not
+        // be discovered) has no log; its detail says why.
+        guard let job = jobs[jobID], !(job.agent.isEmpty && job.tail.bytes.isEmpty) else { return }
         var header = "--- log tail of \(job.name)"
         if let failed = job.failedStep {
             header += ", step '\(stepName(jobID, failed.index))'"
