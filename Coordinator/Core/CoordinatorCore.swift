@@ -151,6 +151,7 @@ public struct CoordinatorCore: Sendable {
         // Runs with `files:` shards start from `sourceFilesListed` instead, once split.
         for runID in runOrder where runs[runID]?.phase == .waitingForBundle && runs[runID]?.bundleSHA256 == sha256
             && runs[runID]?.awaitingSourceFiles == false {
+            touched(runID)
             runs[runID]?.phase = .active
             actions += resolveSkippedJobs(runID, now: now)
         }

@@ -25,9 +25,11 @@ extension CoordinatorServer {
     /// Makes a new run durable before it is accepted; nil when it is, else the reason to refuse it.
     func storeNewRun(_ runID: String, submit: SubmitRun, plan: Plan, submitter: String, bundleAvailable: Bool) -> String? {
         do throws(StoreError) {
+            // The core adds the discovery jobs of `list:` shards itself; store the same job list.
             try store.insertRun(StoredRun(id: runID, submit: submit, submitter: submitter, emergency: submit.emergency,
                                           bundleAvailable: bundleAvailable, submittedAt: Self.wallClockMillis()),
-                                plan: plan)
+                                plan: ShardDiscovery.addingDiscoveryJobs(to: plan).plan)
+            storedRuns[runID] = (revision: 0, active: bundleAvailable)
             return nil
         } catch {
             logger.error("cannot store a new run; refusing it", ["run.id": runID, "error": error.description])
@@ -41,9 +43,21 @@ extension CoordinatorServer {
         for (runID, changed) in core.takeChanges() {
             guard let run = core.runs[runID] else { continue }
             do throws(StoreError) {
+                var stored = storedRuns[runID] ?? (revision: 0, active: false)
+                if run.jobListRevision != stored.revision {
+                    // Shards replaced a job: the store's job list follows before their states do.
+                    try store.replacePlannedJobs(runID: runID, jobs: run.jobs.map(\.planned))
+                    stored.revision = run.jobListRevision
+                }
+                if run.phase == .active && !stored.active {
+                    try store.setRunState(runID, RunState.active)
+                    stored.active = true
+                }
+                storedRuns[runID] = stored
                 for i in changed { try persist(run.jobs[i], runID: runID, at: now) }
                 if case .finished(let outcome) = run.phase {
                     _ = try store.finishRun(runID, outcome: outcome, at: now)
+                    storedRuns[runID] = nil
                 }
             } catch {
                 logger.error("cannot record job changes", ["run.id": runID, "error": error.description])
@@ -74,17 +88,6 @@ extension CoordinatorServer {
         }
     }
 
-    /// Runs that waited for this bundle may now run.
-    func storeRunsActivated(bundle sha256: String) {
-        for run in core.runs.values where run.bundleSHA256 == sha256 && run.phase == .active {
-            do throws(StoreError) {
-                try store.setRunState(run.id, RunState.active)
-            } catch {
-                logger.error("cannot record a started run", ["run.id": run.id, "error": error.description])
-            }
-        }
-    }
-
     /// A job's log chunk, kept for `flotilla logs`; only from the agent running that attempt.
     func storeLog(_ chunk: LogChunk, from connection: ConnectionID) {
         guard core.agents[connection]?.running.contains(chunk.job) == true else { return }
@@ -109,7 +112,9 @@ extension CoordinatorServer {
                 }
             }
             for (jobID, cases) in casesByJob.sorted(by: { $0.key < $1.key }) {
-                let jobKey = run.indexByID[jobID].map { run.jobs[$0].planned.jobKey } ?? jobID
+                // The key shard planning looks timings up by (a shard's times count for its parent job).
+                guard let index = run.indexByID[jobID] else { continue }
+                let jobKey = CoordinatorCore.timingKey(run: run, job: run.jobs[index].planned)
                 _ = try store.recordTestTimings(cases, jobKey: jobKey, runID: run.id, jobID: jobID, at: now)
             }
         } catch {

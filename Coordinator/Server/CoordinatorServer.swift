@@ -23,6 +23,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     private let bundles: BundleCache
     /// Durable state (SQLite, WAL) under the state directory; see `CoordinatorServer+Durability`.
     let store: CoordinatorStore
+    /// Per run, the job-list revision and whether it is active, as last written to the store.
+    var storedRuns: [String: (revision: Int, active: Bool)] = [:]
     private let artifacts: ArtifactService
     private var livenessTimer: TimerHandle?
     private static let livenessTickMillis: UInt64 = 100
@@ -37,10 +39,23 @@ public final class CoordinatorServer: FramedConnectionDelegate {
         self.configuration = configuration
         self.logger = logger
         self.bundles = try BundleCache(directory: configuration.stateDirectory + "/bundles")
-        self.store = try CoordinatorStore(stateDirectory: configuration.stateDirectory)
+        let store = try CoordinatorStore(stateDirectory: configuration.stateDirectory)
+        self.store = store
         self.artifacts = try ArtifactService(stateDirectory: configuration.stateDirectory, logger: logger)
-        self.core = CoordinatorCore(runIDPrefix: String(UInt64(time(nil)), radix: 36),
+        // Start time plus a random tag: two coordinator processes sharing a state directory in
+        // the same second (embedded runs back to back) must not hand out the same run ids.
+        let tag = SHA256Hasher.hex(secureRandomBytes(2))
+        self.core = CoordinatorCore(runIDPrefix: String(UInt64(time(nil)), radix: 36) + tag,
                                     conditionEvaluator: CoordinatorServer.evaluateJobCondition)
+        self.core.shardTimings = { [logger] key in
+            do throws(StoreError) {
+                return try store.timings(forJob: key)
+            } catch {
+                // Balancing falls back to equal shares; the run itself is unaffected.
+                logger.warning("cannot read recorded test timings", ["timings.key": key, "error": error.description])
+                return [:]
+            }
+        }
         let tls = try TLSConfiguration.forPeer(pkiDirectory: configuration.pkiDirectory, role: "coordinator",
                                                name: configuration.name)
         var limits = configuration.limits
@@ -231,9 +246,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             session.uploads[chunk.sha256] = nil
             try writer.finish()
             logger.info("bundle stored", ["bundle.sha256": chunk.sha256, "bundle.size": "\(writer.expectedSize)"])
-            let actions = core.bundleStored(sha256: chunk.sha256, now: now)
-            storeRunsActivated(bundle: chunk.sha256)
-            perform(actions)
+            perform(core.bundleStored(sha256: chunk.sha256, now: now))
             for runID in core.runsAwaitingSourceFiles(bundleSHA256: chunk.sha256) {
                 perform(sourceFilesListed(runID: runID, bundles: bundles))
             }
