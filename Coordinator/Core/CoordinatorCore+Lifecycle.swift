@@ -158,10 +158,13 @@ extension CoordinatorCore {
         // With the fleet busy, an event costs nothing here: most events arrive exactly then.
         let totalFree = slots.reduce(0) { $0 + $1.free }
         guard totalFree > 0 else { return [] }
-        // Least recently served first (ties: submission order): round-robin across calls, not just within one.
-        let order = runOrder.enumerated()
-            .sorted { (runs[$0.element]?.lastPlacement ?? 0, $0.offset) < (runs[$1.element]?.lastPlacement ?? 0, $1.offset) }
-            .map(\.element)
+        // Emergency runs first; then least recently served first (ties: submission order), so
+        // runs take turns across calls, not just within one.
+        func rank(_ item: (offset: Int, element: String)) -> (Int, UInt64, Int) {
+            let run = runs[item.element]
+            return (run?.emergency == true ? 0 : 1, run?.lastPlacement ?? 0, item.offset)
+        }
+        let order = runOrder.enumerated().sorted { rank($0) < rank($1) }.map(\.element)
         var candidates: [Scheduler.Candidate] = []
         for runID in order where runs[runID]?.phase == .active {
             candidates += readyCandidates(runID, slots: slots)

@@ -208,4 +208,22 @@ struct RunSubmissionTests {
         let afterB = core.received(Fixture.finished(first, "b", .success), from: 1, now: 3)
         #expect(afterB.assignments.map { "\($0.1.job.runID)/\($0.1.job.jobID)" } == ["\(second)/y"])
     }
+
+    @Test func emergencyRunsGoFirst() {
+        var core = Fixture.core(agents: [Fixture.hello("a1")])
+        let (first, placed) = core.submit([Fixture.job("a"), Fixture.job("b")])
+        #expect(placed.placed == ["1:a"])
+        var urgent = Fixture.submit()
+        urgent.emergency = true
+        let (hotfix, queued) = core.runSubmitted(by: Fixture.client, submit: urgent, plan: Plan(jobs: [Fixture.job("fix"), Fixture.job("check")]),
+                                                 bundleAvailable: true, now: 1)
+        #expect(queued.assignments.isEmpty, "the only slot is busy")
+        // Every freed slot goes to the emergency run until it has nothing left to place.
+        let afterA = core.received(Fixture.finished(first, "a", .success), from: 1, now: 2)
+        #expect(afterA.assignments.map { $0.1.job.runID } == [hotfix])
+        let afterFix = core.received(Fixture.finished(hotfix, "fix", .success), from: 1, now: 3)
+        #expect(afterFix.assignments.map { "\($0.1.job.runID)/\($0.1.job.jobID)" } == ["\(hotfix)/check"])
+        let afterCheck = core.received(Fixture.finished(hotfix, "check", .success), from: 1, now: 4)
+        #expect(afterCheck.assignments.map { "\($0.1.job.runID)/\($0.1.job.jobID)" } == ["\(first)/b"])
+    }
 }
