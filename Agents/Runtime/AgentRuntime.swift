@@ -22,8 +22,7 @@ public final class AgentRuntime: FramedConnectionDelegate {
     private var backoff: ReconnectBackoff
     private var connection: FramedConnection?
     private var handshake: ClientHandshake?
-    private var liveness: Liveness?
-    private var livenessTimer: TimerHandle?
+    private var heartbeats: HeartbeatKeeper?
     private var reconnectTimer: TimerHandle?
     private var jobs: [JobRef: JobRunner] = [:]
     /// Bundles being downloaded, with the jobs waiting for each.
@@ -105,15 +104,16 @@ public final class AgentRuntime: FramedConnectionDelegate {
     public func connection(_ connection: FramedConnection, didReceive message: Message) {
         guard connection === self.connection, var handshake else { return }
         let now = loop.nowMillis()
-        liveness?.messageReceived(now: now)
+        heartbeats?.messageReceived()
         let action = handshake.received(message)
         self.handshake = handshake
         switch action {
         case .established(let welcome):
             backoff.reset()
             artifactUploads = makeArtifactUploads(on: connection, logger: logger)
-            liveness = Liveness(welcome: welcome, now: now)
-            scheduleLivenessTick()
+            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { [weak self] silent in
+                self?.closeReason = "no heartbeat from the coordinator for \(silent) ms"
+            }
             logger.info("connected to coordinator", ["coordinator": welcome.coordinatorName, "protocol.version": "\(welcome.version)"])
         case .deliver(let message):
             handle(message)
@@ -129,8 +129,8 @@ public final class AgentRuntime: FramedConnectionDelegate {
     public func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
         guard connection === self.connection else { return }
         self.connection = nil
-        liveness = nil
-        if let livenessTimer { loop.cancel(livenessTimer) }
+        heartbeats?.stop()
+        heartbeats = nil
         for download in downloads.values { download.writer.abort() }
         downloads.removeAll()
         artifactUploads?.abortAll()
@@ -254,26 +254,6 @@ public final class AgentRuntime: FramedConnectionDelegate {
 
     private func cancelAllJobs(reason: String) {
         for runner in jobs.values { runner.cancel(reason: reason) }
-    }
-
-    private func scheduleLivenessTick() {
-        guard let liveness else { return }
-        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
-        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
-            guard let self, var liveness = self.liveness, let connection = self.connection else { return }
-            let now = self.loop.nowMillis()
-            switch liveness.tick(now: now) {
-            case .none: break
-            case .sendHeartbeat(let heartbeat):
-                connection.send(.heartbeat(heartbeat))
-                liveness.messageSent(now: now)
-            case .timedOut(let silent):
-                self.closeReason = "no heartbeat from the coordinator for \(silent) ms"
-                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
-            }
-            self.liveness = liveness
-            self.scheduleLivenessTick()
-        }
     }
 
     /// GitHub's spelling of the operating system (`Linux`, `macOS`).

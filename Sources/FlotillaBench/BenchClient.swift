@@ -33,8 +33,7 @@ final class BenchClient: FramedConnectionDelegate {
     private let target: HostPort
     private let tls: TLSConfiguration
     private var handshake: ClientHandshake
-    private var liveness: Liveness?
-    private var livenessTimer: TimerHandle?
+    private var heartbeats: HeartbeatKeeper?
     private var connection: FramedConnection?
     private var sender: BundleSender?
     private var onEstablished: ((Result<Void, BenchError>) -> Void)?
@@ -85,7 +84,7 @@ final class BenchClient: FramedConnectionDelegate {
     /// Closes the session; call on the loop.
     func close() {
         closed = true
-        if let livenessTimer { loop.cancel(livenessTimer) }
+        heartbeats?.stop()
         connection?.close()
     }
 
@@ -97,11 +96,10 @@ final class BenchClient: FramedConnectionDelegate {
 
     func connection(_ connection: FramedConnection, didReceive message: Message) {
         let now = loop.nowMillis()
-        liveness?.messageReceived(now: now)
+        heartbeats?.messageReceived()
         switch handshake.received(message) {
         case .established(let welcome):
-            liveness = Liveness(welcome: welcome, now: now)
-            scheduleLivenessTick()
+            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { _ in }
             onEstablished?(.success(()))
             onEstablished = nil
         case .deliver(let message):
@@ -115,7 +113,7 @@ final class BenchClient: FramedConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
-        if let livenessTimer { loop.cancel(livenessTimer) }
+        heartbeats?.stop()
         guard !closed else { return }
         fail(.session("lost the connection to the coordinator: \(error.map { "\($0)" } ?? "closed by the coordinator")"))
     }
@@ -153,25 +151,6 @@ final class BenchClient: FramedConnectionDelegate {
         default:
             // Job events, step events and logs: the dispatch benchmark reads only the final summary.
             onOtherMessage?(message)
-        }
-    }
-
-    private func scheduleLivenessTick() {
-        guard let liveness else { return }
-        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
-        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
-            guard let self, var liveness = self.liveness, let connection = self.connection, !self.closed else { return }
-            let now = self.loop.nowMillis()
-            switch liveness.tick(now: now) {
-            case .none: break
-            case .sendHeartbeat(let heartbeat):
-                connection.send(.heartbeat(heartbeat))
-                liveness.messageSent(now: now)
-            case .timedOut(let silent):
-                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
-            }
-            self.liveness = liveness
-            self.scheduleLivenessTick()
         }
     }
 

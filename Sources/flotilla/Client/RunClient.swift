@@ -17,10 +17,9 @@ final class RunClient: FramedConnectionDelegate {
     private let verdictOutput: VerdictOutput
     private let onExit: (Int32) -> Void
     private var handshake: ClientHandshake
-    private var liveness: Liveness?
+    private var heartbeats: HeartbeatKeeper?
     private var connection: FramedConnection?
     private var sender: BundleSender?
-    private var livenessTimer: TimerHandle?
     private var finished = false
     private var closeReason: String?
 
@@ -71,11 +70,12 @@ final class RunClient: FramedConnectionDelegate {
 
     func connection(_ connection: FramedConnection, didReceive message: Message) {
         let now = loop.nowMillis()
-        liveness?.messageReceived(now: now)
+        heartbeats?.messageReceived()
         switch handshake.received(message) {
         case .established(let welcome):
-            liveness = Liveness(welcome: welcome, now: now)
-            scheduleLivenessTick()
+            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { [weak self] silent in
+                self?.closeReason = "no heartbeat from the coordinator for \(silent) ms"
+            }
             connection.send(.submitRun(submit))
         case .deliver(let message):
             handle(message, on: connection)
@@ -89,7 +89,7 @@ final class RunClient: FramedConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
-        if let livenessTimer { loop.cancel(livenessTimer) }
+        heartbeats?.stop()
         guard !finished else { return }
         let reason: String
         switch error {
@@ -150,26 +150,6 @@ final class RunClient: FramedConnectionDelegate {
             break
         default:
             break
-        }
-    }
-
-    private func scheduleLivenessTick() {
-        guard let liveness else { return }
-        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
-        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
-            guard let self, var liveness = self.liveness, let connection = self.connection, !self.finished else { return }
-            let now = self.loop.nowMillis()
-            switch liveness.tick(now: now) {
-            case .none: break
-            case .sendHeartbeat(let heartbeat):
-                connection.send(.heartbeat(heartbeat))
-                liveness.messageSent(now: now)
-            case .timedOut(let silent):
-                self.closeReason = "no heartbeat from the coordinator for \(silent) ms"
-                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
-            }
-            self.liveness = liveness
-            self.scheduleLivenessTick()
         }
     }
 

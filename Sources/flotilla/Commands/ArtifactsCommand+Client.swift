@@ -17,8 +17,7 @@ final class ArtifactsClient: FramedConnectionDelegate {
     private let request: ArtifactsCommand.Request
     private let onExit: (Int32) -> Void
     private var handshake: ClientHandshake
-    private var liveness: Liveness?
-    private var livenessTimer: TimerHandle?
+    private var heartbeats: HeartbeatKeeper?
     private var connection: FramedConnection?
     private var records: [ArtifactSummary] = []
     private var downloader: ArtifactDownloader?
@@ -73,11 +72,10 @@ final class ArtifactsClient: FramedConnectionDelegate {
 
     func connection(_ connection: FramedConnection, didReceive message: Message) {
         let now = loop.nowMillis()
-        liveness?.messageReceived(now: now)
+        heartbeats?.messageReceived()
         switch handshake.received(message) {
         case .established(let welcome):
-            liveness = Liveness(welcome: welcome, now: now)
-            scheduleLivenessTick()
+            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { _ in }
             connection.send(.listArtifacts(ListArtifacts(runID: runID)))
         case .deliver(let message):
             handle(message)
@@ -90,7 +88,7 @@ final class ArtifactsClient: FramedConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
-        if let livenessTimer { loop.cancel(livenessTimer) }
+        heartbeats?.stop()
         let reason = error.map { "\($0)" } ?? "closed the connection"
         finish(ExitCode.unrunnable, message: "coordinator \(target): \(reason)")
     }
@@ -155,25 +153,6 @@ final class ArtifactsClient: FramedConnectionDelegate {
             return
         }
         finish(downloader.complete(), message: nil)
-    }
-
-    private func scheduleLivenessTick() {
-        guard let liveness else { return }
-        let delay = max(10, liveness.nextDeadline() &- loop.nowMillis())
-        livenessTimer = loop.schedule(afterMillis: min(delay, 1_000)) { [weak self] in
-            guard let self, var liveness = self.liveness, let connection = self.connection, !self.finished else { return }
-            let now = self.loop.nowMillis()
-            switch liveness.tick(now: now) {
-            case .none: break
-            case .sendHeartbeat(let heartbeat):
-                connection.send(.heartbeat(heartbeat))
-                liveness.messageSent(now: now)
-            case .timedOut(let silent):
-                connection.close(sending: ProtocolError.heartbeatTimeout(silentMillis: silent).replyMessage)
-            }
-            self.liveness = liveness
-            self.scheduleLivenessTick()
-        }
     }
 
     func finish(_ code: Int32, message: String?) {
