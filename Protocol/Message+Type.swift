@@ -11,6 +11,14 @@ extension Message {
         case .runRejected: return .runRejected
         case .jobEvent: return .jobEvent
         case .runFinished: return .runFinished
+        case .watchRun: return .watchRun
+        case .cancelRun: return .cancelRun
+        case .drainAgent: return .drainAgent
+        case .commandResult: return .commandResult
+        case .listRuns: return .listRuns
+        case .runList: return .runList
+        case .listAgents: return .listAgents
+        case .agentList: return .agentList
         case .assignJob: return .assignJob
         case .jobStarted: return .jobStarted
         case .stepStarted: return .stepStarted

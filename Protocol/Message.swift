@@ -20,6 +20,16 @@ public enum Message: Sendable, Equatable {
     case jobEvent(JobEvent)
     case runFinished(RunFinished)
 
+    // Client <-> coordinator operations (Message+Operations.swift)
+    case watchRun(WatchRun)
+    case cancelRun(CancelRun)
+    case drainAgent(DrainAgent)
+    case commandResult(CommandResult)
+    case listRuns(ListRuns)
+    case runList(RunList)
+    case listAgents(ListAgents)
+    case agentList(AgentList)
+
     // Coordinator <-> agent
     case assignJob(JobAssignment)
     case jobStarted(JobStarted)
@@ -58,6 +68,14 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case runRejected = 0x12
     case jobEvent = 0x13
     case runFinished = 0x14
+    case watchRun = 0x15
+    case cancelRun = 0x16
+    case drainAgent = 0x17
+    case commandResult = 0x18
+    case listRuns = 0x19
+    case runList = 0x1A
+    case listAgents = 0x1B
+    case agentList = 0x1C
 
     case assignJob = 0x20
     case jobStarted = 0x21
@@ -189,11 +207,13 @@ public struct SubmitRun: Sendable, Equatable {
     public var sourceRevision: String
     /// `flotilla run --emergency`: gates marked `critical: false` are skipped and the verdict says so.
     public var emergency: Bool
+    /// `flotilla submit`: the run is not cancelled when the submitting connection closes.
+    public var detached: Bool
     public init(pipelineFileName: String, pipelineText: String, bundleSHA256: String, bundleSize: UInt64,
-                sourceRevision: String, emergency: Bool = false) {
+                sourceRevision: String, emergency: Bool = false, detached: Bool = false) {
         self.pipelineFileName = pipelineFileName; self.pipelineText = pipelineText
         self.bundleSHA256 = bundleSHA256; self.bundleSize = bundleSize; self.sourceRevision = sourceRevision
-        self.emergency = emergency
+        self.emergency = emergency; self.detached = detached
     }
 }
 

@@ -8,6 +8,7 @@ extension SubmitRun {
         w.writeU64(bundleSize)
         w.writeString(sourceRevision)
         w.writeBool(emergency)
+        w.writeBool(detached)
     }
 
     static func decode(from r: inout ByteReader, limits: ProtocolLimits) throws(ProtocolError) -> SubmitRun {
@@ -17,8 +18,9 @@ extension SubmitRun {
         let size = try r.readU64("bundleSize")
         let revision = try r.readString("sourceRevision", maxBytes: limits.maxStringBytes)
         let emergency = try r.readBool("emergency")
+        let detached = try r.readBool("detached")
         return SubmitRun(pipelineFileName: fileName, pipelineText: text, bundleSHA256: sha,
-                         bundleSize: size, sourceRevision: revision, emergency: emergency)
+                         bundleSize: size, sourceRevision: revision, emergency: emergency, detached: detached)
     }
 }
 

@@ -22,6 +22,7 @@ extension MessageType {
     private static let clientToCoordinator: Set<MessageType> = [
         .hello, .heartbeat, .error, .submitRun, .bundleRequest, .bundleChunk,
         .listArtifacts, .fetchArtifact,
+        .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents,
     ]
     private static let coordinatorToAgent: Set<MessageType> = [
         .welcome, .heartbeat, .error, .assignJob, .cancelJob, .bundleRequest, .bundleChunk,
@@ -31,5 +32,6 @@ extension MessageType {
         .welcome, .heartbeat, .error, .runAccepted, .runRejected, .jobEvent, .runFinished,
         .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk,
         .artifactRefused, .artifactStored, .artifactList, .artifactData,
+        .commandResult, .runList, .agentList,
     ]
 }

@@ -103,7 +103,6 @@ public final class AgentRuntime: FramedConnectionDelegate {
 
     public func connection(_ connection: FramedConnection, didReceive message: Message) {
         guard connection === self.connection, var handshake else { return }
-        let now = loop.nowMillis()
         heartbeats?.messageReceived()
         let action = handshake.received(message)
         self.handshake = handshake

@@ -10,10 +10,13 @@ public struct AgentRecord: Sendable, Equatable {
     /// Job attempts placed on this agent and not finished yet.
     public var running: Set<JobRef>
     public var connectedAt: UInt64
+    /// Drained: finishes what it runs, gets no new placements.
+    public var drained: Bool
 
     public var freeSlots: Int { max(0, capacity - running.count) }
 
-    public init(connection: ConnectionID, hello: Hello, now: UInt64) {
+    public init(connection: ConnectionID, hello: Hello, now: UInt64, drained: Bool = false) {
+        self.drained = drained
         self.connection = connection
         self.name = hello.name
         self.labels = Set(hello.labels)

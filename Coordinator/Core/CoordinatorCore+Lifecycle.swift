@@ -9,15 +9,16 @@ extension CoordinatorCore {
     }
 
     func notify(_ runID: String, _ i: Int, state: JobState, detail: String) -> [CoordinatorAction] {
-        guard let run = runs[runID], let client = run.client else { return [] }
+        guard let run = runs[runID] else { return [] }
         let job = run.jobs[i]
-        return [.send(client, .jobEvent(JobEvent(runID: runID, jobID: job.planned.id, state: state,
-                                                 agentName: job.agentName, detail: detail)))]
+        let event = Message.jobEvent(JobEvent(runID: runID, jobID: job.planned.id, state: state,
+                                              agentName: job.agentName, detail: detail))
+        return run.audience.map { .send($0, event) }
     }
 
     func forwardToClient(_ ref: JobRef, _ message: Message) -> [CoordinatorAction] {
-        guard let client = runs[ref.runID]?.client else { return [] }
-        return [.send(client, message)]
+        guard let run = runs[ref.runID] else { return [] }
+        return run.audience.map { .send($0, message) }
     }
 
     /// Moves a job attempt to a terminal state and follows the consequences.
@@ -147,13 +148,14 @@ extension CoordinatorCore {
         runs[runID]!.phase = .finished(outcome)
         let run = runs[runID]!
         runOrder.removeAll { $0 == runID }
-        guard let client = run.client else { return [] }
-        return [.send(client, .runFinished(RunFinished(runID: runID, outcome: outcome, jobs: run.summaries())))]
+        let finished = Message.runFinished(RunFinished(runID: runID, outcome: outcome, jobs: run.summaries()))
+        return run.audience.map { .send($0, finished) }
     }
 
     /// Places every job that can start now.
     mutating func schedule(now: UInt64) -> [CoordinatorAction] {
-        let slots = agents.values.filter { $0.freeSlots > 0 }
+        // Drained agents finish what they run and take nothing new.
+        let slots = agents.values.filter { $0.freeSlots > 0 && !$0.drained }
             .map { Scheduler.Slot(agent: $0.connection, name: $0.name, labels: $0.labels, free: $0.freeSlots) }
         // With the fleet busy, an event costs nothing here: most events arrive exactly then.
         let totalFree = slots.reduce(0) { $0 + $1.free }

@@ -154,9 +154,10 @@ extension CoordinatorCore {
         runs[runID]!.replaceJobs(expanded)
         let updated = runs[runID]!
         let added = updated.jobs.indices.filter { run.indexByID[updated.jobs[$0].planned.id] == nil }
-        guard let client = updated.client else { return ([], added) }
+        guard !updated.audience.isEmpty else { return ([], added) }
         let summaries = updated.jobs.map { PlannedJobSummary(jobID: $0.planned.id, name: $0.planned.displayName) }
-        var actions: [CoordinatorAction] = [.send(client, .runAccepted(RunAccepted(runID: runID, jobs: summaries)))]
+        let accepted = Message.runAccepted(RunAccepted(runID: runID, jobs: summaries))
+        var actions: [CoordinatorAction] = updated.audience.map { .send($0, accepted) }
         for i in added { actions += notify(runID, i, state: .queued, detail: "") }
         return (actions, added)
     }

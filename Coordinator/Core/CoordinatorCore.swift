@@ -19,6 +19,8 @@ public struct CoordinatorCore: Sendable {
     /// Run ids in submission order; the scheduler serves them round-robin.
     public internal(set) var runOrder: [String] = []
     private var clients: Set<ConnectionID> = []
+    /// Runs each client connection watches (`watchRun`), so a close forgets them without a scan.
+    var watchedRuns: [ConnectionID: Set<String>] = [:]
     private var nextRunNumber: UInt64 = 1
     /// Placements made so far; runs served least recently go first, so runs take turns even
     /// when slots free up one at a time.
@@ -60,14 +62,17 @@ public struct CoordinatorCore: Sendable {
     // MARK: Connections
 
     /// An agent completed the handshake.
-    public mutating func agentRegistered(_ connection: ConnectionID, hello: Hello, now: UInt64) -> [CoordinatorAction] {
+    ///
+    /// - Parameter drained: the agent's stored drain flag; a drained agent gets no placements.
+    public mutating func agentRegistered(_ connection: ConnectionID, hello: Hello, drained: Bool = false,
+                                         now: UInt64) -> [CoordinatorAction] {
         if let existing = agents.values.first(where: { $0.name == hello.name }) {
             // A second process with the same certificate name: keep the one we know, refuse the newcomer.
             return [.close(connection, ProtocolErrorMessage(
                 code: .notAuthorized,
                 message: "an agent named '\(hello.name)' is already connected (connection \(existing.connection))"))]
         }
-        agents[connection] = AgentRecord(connection: connection, hello: hello, now: now)
+        agents[connection] = AgentRecord(connection: connection, hello: hello, now: now, drained: drained)
         return schedule(now: now)
     }
 
@@ -95,9 +100,13 @@ public struct CoordinatorCore: Sendable {
             }
         }
         if clients.remove(connection) != nil {
+            for runID in watchedRuns.removeValue(forKey: connection) ?? [] { runs[runID]?.watchers.remove(connection) }
             for runID in runOrder where runs[runID]?.client == connection && runs[runID]?.isFinished == false {
                 runs[runID]?.client = nil
-                actions += cancelJobs(of: runID, reason: "the submitting client disconnected", now: now)
+                // A detached run (`flotilla submit`) outlives its submitter; others have nobody left to report to.
+                if runs[runID]?.detached == false {
+                    actions += cancelJobs(of: runID, reason: "the submitting client disconnected", now: now)
+                }
             }
         }
         return actions + schedule(now: now)

@@ -39,7 +39,12 @@ public struct RunRecord: Sendable, Equatable {
     public enum Phase: Sendable, Equatable { case waitingForBundle, active, finished(RunOutcome) }
 
     public var id: String
+    /// The submitting connection while it is open.
     public var client: ConnectionID?
+    /// Other client connections following the run (`WatchRun`); they get the submitter's events.
+    public var watchers: Set<ConnectionID> = []
+    /// Submitted detached (`flotilla submit`): the submitter closing does not cancel it.
+    public var detached: Bool
     public var pipelineFileName: String
     public var bundleSHA256: String
     public var bundleSize: UInt64
@@ -100,6 +105,7 @@ public struct RunRecord: Sendable, Equatable {
         self.submittedAt = now
         self.gates = plan.gates
         self.emergency = submit.emergency
+        self.detached = submit.detached
         self.queued = Set(jobs.indices)
         self.unfinishedCount = jobs.count
         computeChainLengths()
@@ -204,6 +210,11 @@ public struct RunRecord: Sendable, Equatable {
             return value
         }
         for i in jobs.indices { jobs[i].chainLength = length(i, 0) }
+    }
+
+    /// Every connection that hears of the run's events: the submitter, then watchers by id.
+    public var audience: [ConnectionID] {
+        (client.map { [$0] } ?? []) + watchers.sorted().filter { $0 != client }
     }
 
     public var isFinished: Bool { if case .finished = phase { return true } else { return false } }

@@ -19,7 +19,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     let logger: Logger
     private var server: FramedServer?
     var core: CoordinatorCore
-    private var sessions: [ConnectionID: PeerSession] = [:]
+    var sessions: [ConnectionID: PeerSession] = [:]
     private let bundles: BundleCache
     /// Durable state (SQLite, WAL) under the state directory; see `CoordinatorServer+Durability`.
     let store: CoordinatorStore
@@ -130,7 +130,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
                 logger.info("agent connected", ["agent.name": hello.name, "agent.labels": hello.labels.joined(separator: ","),
                                                 "agent.capacity": "\(hello.capacity)", "peer.address": connection.remoteAddress])
                 recordAgent(hello)
-                perform(core.agentRegistered(connection.id, hello: hello, now: now))
+                perform(core.agentRegistered(connection.id, hello: hello, drained: storedDrainFlag(hello.name), now: now))
             } else {
                 core.clientRegistered(connection.id)
             }
@@ -150,13 +150,18 @@ public final class CoordinatorServer: FramedConnectionDelegate {
 
     public func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
         guard let session = sessions.removeValue(forKey: connection.id) else { return }
-        session.abortUploads()
+        let abandoned = session.abortUploads()
         artifacts.connectionClosed(connection.id)
         let reason = session.closeReason ?? error.map { "\($0)" } ?? "connection closed"
         if session.role != nil {
             logger.info("peer disconnected", ["peer.address": connection.remoteAddress,
                                               "peer.name": connection.peerIdentity?.name ?? "", "reason": reason])
             perform(core.connectionClosed(connection.id, reason: reason, now: loop.nowMillis()))
+            // Detached runs survive their submitter, but not without their source: they end in error.
+            for sha256 in abandoned where !sessions.values.contains(where: { $0.uploads[sha256] != nil }) {
+                perform(core.bundleFailed(sha256: sha256, reason: "the submitting client disconnected before the upload completed",
+                                          now: loop.nowMillis()))
+            }
         } else if let error, error.isPeerFault {
             logger.notice("connection refused", ["peer.address": connection.remoteAddress, "error": "\(error)"])
         }
@@ -178,6 +183,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             perform(artifacts.agentMessage(message, from: session.connection.id, core: core))
         case .listArtifacts, .fetchArtifact:
             artifacts.clientRequest(message, on: session.connection, core: core)
+        case .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents:
+            if session.role == .client { operatorRequest(message, from: session, now: now) }
         default:
             if case .jobFinished(let finished) = message { artifacts.jobFinished(finished.job, on: session.connection.id) }
             if case .logChunk(let chunk) = message { storeLog(chunk, from: session.connection.id) }
@@ -272,14 +279,20 @@ public final class CoordinatorServer: FramedConnectionDelegate {
 
     // MARK: Effects
 
-    private func perform(_ actions: [CoordinatorAction]) {
+    func perform(_ actions: [CoordinatorAction]) {
         // Durable first: nobody hears of an assignment or a result the store does not hold.
         persistChanges()
+        // A run's submitter and watchers get the same RunFinished; it is judged once.
+        var judgedRuns: [String: RunFinished] = [:]
         for action in actions {
             switch action {
             case .send(let id, var message):
                 guard let session = sessions[id] else { continue }
-                if case .runFinished(let finished) = message { message = .runFinished(judged(finished)) }
+                if case .runFinished(let finished) = message {
+                    let verdict = judgedRuns[finished.runID] ?? judged(finished)
+                    judgedRuns[finished.runID] = verdict
+                    message = .runFinished(verdict)
+                }
                 if !session.connection.send(message) {
                     // Only a peer that stopped reading fills 8 MiB of queue; it cannot be trusted with the rest.
                     logger.warning("peer not reading; closing", ["peer.name": session.connection.peerIdentity?.name ?? ""])

@@ -26,8 +26,11 @@ final class PeerSession {
         return made
     }
 
-    func abortUploads() {
+    /// Abandons every unfinished upload; returns their hashes.
+    @discardableResult
+    func abortUploads() -> [String] {
         for writer in uploads.values { writer.abort() }
-        uploads.removeAll()
+        defer { uploads.removeAll() }
+        return uploads.keys.sorted()
     }
 }

@@ -95,7 +95,6 @@ final class BenchClient: FramedConnectionDelegate {
     }
 
     func connection(_ connection: FramedConnection, didReceive message: Message) {
-        let now = loop.nowMillis()
         heartbeats?.messageReceived()
         switch handshake.received(message) {
         case .established(let welcome):

@@ -100,7 +100,8 @@ struct ClientHandshakeTests {
     // Step events and log chunks are forwarded to the client that submitted the run.
     static let toClient: Set<MessageType> = [.heartbeat, .runAccepted, .runRejected, .jobEvent, .runFinished,
                                              .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk,
-                                             .artifactRefused, .artifactStored, .artifactList, .artifactData]
+                                             .artifactRefused, .artifactStored, .artifactList, .artifactData,
+                                             .commandResult, .runList, .agentList]
     static let sessionMessages = SampleMessages.all.filter { ![.hello, .welcome, .error].contains($0.messageType) }
 
     @Test("an agent receives only coordinator-to-agent messages", arguments: sessionMessages)

@@ -225,7 +225,8 @@ struct ServerHandshakeTests {
                                               .jobFinished, .bundleRequest, .bundleChunk,
                                               .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused]
     static let fromClient: Set<MessageType> = [.heartbeat, .submitRun, .bundleRequest, .bundleChunk,
-                                               .listArtifacts, .fetchArtifact]
+                                               .listArtifacts, .fetchArtifact,
+                                               .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents]
     static let sessionMessages = SampleMessages.all.filter { ![.hello, .welcome, .error].contains($0.messageType) }
 
     @Test("an agent's session messages are delivered; others are rejected", arguments: sessionMessages)

@@ -7,7 +7,19 @@ import WireProtocol
 ///
 /// Loop-confined. Connects over mutual TLS as a client, uploads the source bundle when the
 /// coordinator asks for it, hands every event to the printer and reports the exit code once.
+/// The same session serves `flotilla submit` (submit detached, upload, print the run id) and
+/// `flotilla wait` (follow a run submitted elsewhere).
 final class RunClient: FramedConnectionDelegate {
+    /// What the session does after the handshake.
+    enum Mode: Sendable {
+        /// Submit and follow to the end (`flotilla run`).
+        case follow
+        /// Submit detached; once the coordinator holds the run and its bundle, print the id and end (`flotilla submit`).
+        case submitOnly
+        /// Follow the run with this id (`flotilla wait`); `submit` is not sent.
+        case watch(String)
+    }
+
     private let loop: EventLoop
     private let target: HostPort
     private let tls: TLSConfiguration
@@ -22,10 +34,16 @@ final class RunClient: FramedConnectionDelegate {
     private var sender: BundleSender?
     private var finished = false
     private var closeReason: String?
+    private let mode: Mode
+    /// `submitOnly`: the accepted run's id, printed once the coordinator holds the bundle.
+    private var acceptedRunID: String?
+    /// `submitOnly`: a `ListRuns` was sent after the whole bundle was queued; its answer confirms the upload.
+    private var uploadBarrierSent = false
 
     init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, clientName: String, submit: SubmitRun,
          bundlePath: String, printer: RunProgressPrinter, verdictOutput: VerdictOutput = VerdictOutput(),
-         onExit: @escaping (Int32) -> Void) {
+         mode: Mode = .follow, onExit: @escaping (Int32) -> Void) {
+        self.mode = mode
         self.verdictOutput = verdictOutput
         self.loop = loop
         self.target = target
@@ -49,9 +67,13 @@ final class RunClient: FramedConnectionDelegate {
         }
     }
 
-    /// Gives up on the run (Ctrl-C): closing the connection makes the coordinator cancel it.
+    /// Gives up (Ctrl-C): closing the connection cancels a followed run; detached and watched runs go on.
     func interrupt() {
-        printer.note("interrupted: cancelling the run")
+        switch mode {
+        case .follow: printer.note("interrupted: cancelling the run")
+        case .submitOnly: printer.error("interrupted before the coordinator confirmed the run and its source")
+        case .watch: printer.error("interrupted; the run goes on ('flotilla cancel RUN' stops it)")
+        }
         connection?.close()
         finish(ExitCode.unrunnable, message: nil)
     }
@@ -69,14 +91,17 @@ final class RunClient: FramedConnectionDelegate {
     }
 
     func connection(_ connection: FramedConnection, didReceive message: Message) {
-        let now = loop.nowMillis()
         heartbeats?.messageReceived()
         switch handshake.received(message) {
         case .established(let welcome):
             heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { [weak self] silent in
                 self?.closeReason = "no heartbeat from the coordinator for \(silent) ms"
             }
-            connection.send(.submitRun(submit))
+            if case .watch(let runID) = mode {
+                connection.send(.watchRun(WatchRun(runID: runID)))
+            } else {
+                connection.send(.submitRun(submit))
+            }
         case .deliver(let message):
             handle(message, on: connection)
         case .failed(let error):
@@ -110,26 +135,18 @@ final class RunClient: FramedConnectionDelegate {
     // MARK: Run events
 
     private func handle(_ message: Message, on connection: FramedConnection) {
+        if case .submitOnly = mode { return handleSubmitOnly(message, on: connection) }
         switch message {
         case .runAccepted(let accepted):
             printer.runAccepted(accepted)
         case .runRejected(let rejected):
             connection.close()
+            if case .watch(let runID) = mode {
+                return finish(ExitCode.unrunnable, message: "cannot follow run \(runID): \(rejected.reason)")
+            }
             finish(ExitCode.unrunnable, message: "the coordinator refused the run:\n\(rejected.reason)")
         case .bundleRequest(let request):
-            guard request.sha256 == submit.bundleSHA256 else {
-                connection.close(sending: ProtocolErrorMessage(code: .unexpectedMessage,
-                                                               message: "bundle \(request.sha256) is not this run's"))
-                return
-            }
-            do {
-                let sender = self.sender ?? BundleSender(connection: connection)
-                self.sender = sender
-                try sender.enqueue(sha256: request.sha256, path: bundlePath)
-            } catch {
-                connection.close()
-                finish(ExitCode.unrunnable, message: "cannot upload the source bundle: \(error)")
-            }
+            upload(request, on: connection)
         case .jobEvent(let event):
             printer.jobEvent(event)
         case .stepStarted(let step):
@@ -151,6 +168,64 @@ final class RunClient: FramedConnectionDelegate {
         default:
             break
         }
+    }
+
+    private func upload(_ request: BundleRequest, on connection: FramedConnection) {
+        guard request.sha256 == submit.bundleSHA256 else {
+            connection.close(sending: ProtocolErrorMessage(code: .unexpectedMessage,
+                                                           message: "bundle \(request.sha256) is not this run's"))
+            return
+        }
+        do {
+            let sender = self.sender ?? BundleSender(connection: connection)
+            self.sender = sender
+            try sender.enqueue(sha256: request.sha256, path: bundlePath)
+        } catch {
+            connection.close()
+            finish(ExitCode.unrunnable, message: "cannot upload the source bundle: \(error)")
+        }
+    }
+
+    /// `flotilla submit`: upload when asked, then make sure the coordinator holds everything.
+    ///
+    /// The coordinator handles a connection's messages in order, so the answer to a
+    /// `ListRuns` sent after the last bundle chunk means the bundle was received (and the
+    /// run is no longer tied to this connection); only then is the id printed.
+    private func handleSubmitOnly(_ message: Message, on connection: FramedConnection) {
+        switch message {
+        case .runAccepted(let accepted):
+            guard acceptedRunID == nil else { return }
+            acceptedRunID = accepted.runID
+            connection.send(.listRuns(ListRuns(limit: 1)))
+        case .runRejected(let rejected):
+            connection.close()
+            finish(ExitCode.unrunnable, message: "the coordinator refused the run:\n\(rejected.reason)")
+        case .bundleRequest(let request):
+            upload(request, on: connection)
+        case .runList:
+            confirmWhenUploaded(on: connection)
+        default:
+            break
+        }
+    }
+
+    private func confirmWhenUploaded(on connection: FramedConnection) {
+        guard let runID = acceptedRunID, !finished else { return }
+        // The bundle request, when there is one, precedes the first answer; no sender means no upload.
+        guard sender == nil || uploadBarrierSent else { return sendBarrierWhenUploaded(on: connection) }
+        printLine(runID)
+        connection.close()
+        finish(ExitCode.success, message: nil)
+    }
+
+    private func sendBarrierWhenUploaded(on connection: FramedConnection) {
+        guard !finished, let sender else { return }
+        guard sender.isIdle else {
+            _ = loop.schedule(afterMillis: 20) { [weak self] in self?.sendBarrierWhenUploaded(on: connection) }
+            return
+        }
+        uploadBarrierSent = true
+        connection.send(.listRuns(ListRuns(limit: 1)))
     }
 
     private func finish(_ code: Int32, message: String?) {

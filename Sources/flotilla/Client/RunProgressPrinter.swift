@@ -22,6 +22,8 @@ final class RunProgressPrinter {
     private var runID = ""
     private let verbose: Bool
     private var stepNames: [String: [String]]
+    /// The subcommand named in error lines (`run`, `wait`, `submit`).
+    var command = "run"
 
     /// - Parameters:
     ///   - stepNames: step names per job id (from the local plan), for messages.
@@ -157,7 +159,7 @@ final class RunProgressPrinter {
 
     func note(_ text: String) { emit(text) }
 
-    func error(_ text: String) { printError("flotilla run: \(text)") }
+    func error(_ text: String) { printError("flotilla \(command): \(text)") }
 
     private func printTail(of jobID: String) {
         // A job that failed without ever reaching an agent (a sharded job whose tests could not

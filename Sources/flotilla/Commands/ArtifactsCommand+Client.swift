@@ -71,7 +71,6 @@ final class ArtifactsClient: FramedConnectionDelegate {
     }
 
     func connection(_ connection: FramedConnection, didReceive message: Message) {
-        let now = loop.nowMillis()
         heartbeats?.messageReceived()
         switch handshake.received(message) {
         case .established(let welcome):

@@ -24,6 +24,12 @@ enum FlotillaCommand {
                [--agents N] [--labels l1,l2] [--max-artifact-bytes N] [--skip-uses] [--verbose]
                                    run a pipeline; without --coordinator, on an embedded
                                    coordinator with one local agent per core
+      submit FILE --coordinator HOST:PORT --pki DIR --name CLIENT [--source DIR] [--skip-uses] [--emergency]
+                                   submit a run that goes on without you; prints only its id
+      wait RUN --coordinator ... [--json FILE --markdown FILE --junit FILE] [--verbose]
+                                   follow a run to its end; exits like run
+      cancel RUN --coordinator ... [--reason TEXT]
+                                   cancel a run: its jobs' processes are killed on every agent
       validate FILE                check a pipeline file (exit 0 valid, 2 invalid)
       plan FILE [--json] [--skip-uses]
                                    show the expanded jobs
@@ -32,10 +38,11 @@ enum FlotillaCommand {
                                    durations (timings recorded in --state DIR, if given)
 
     Artifacts
-      runs [--state DIR] [--json] [--limit N]
-                                   runs the local coordinator state remembers, newest first
+      runs [--state DIR | --coordinator HOST:PORT --pki DIR --name CLIENT] [--json] [--limit N]
+                                   runs the coordinator remembers, newest first
       logs RUN [JOB] [--state DIR]  the stored logs of a run's jobs (every attempt)
-      agents [--state DIR] [--json] agents the coordinator has seen, with their machines
+      agents [--state DIR | --coordinator ...] [--json]
+                                   agents the coordinator has seen, with their machines
       artifacts list RUN [--json] [--coordinator HOST:PORT --pki DIR --name CLIENT | --state DIR]
                                    a run's stored artifacts (name, job, kind, size, sha256)
       artifacts get RUN (NAME ...|--all) -o DIR [--coordinator ... | --state DIR]
@@ -46,6 +53,9 @@ enum FlotillaCommand {
       coordinator --listen HOST:PORT --pki DIR --state DIR
       agent --coordinator HOST:PORT --pki DIR --name NAME --labels l1,l2 --capacity K --work-dir DIR
             [--max-artifact-bytes N]   per-job artifact upload limit (default 10G; K, M, G suffixes)
+      drain AGENT --coordinator HOST:PORT --pki DIR --name CLIENT [--undo]
+                                   the agent finishes its jobs and takes no new ones (rolling
+                                   upgrades); --undo puts it back into service
       pki init --dir DIR [--host NAME_OR_IP ...]
       pki issue --dir DIR --role agent|client --name NAME
 
@@ -71,6 +81,10 @@ enum FlotillaCommand {
             case "runs": return try HistoryCommands.runs(rest)
             case "logs": return try HistoryCommands.logs(rest)
             case "agents": return try HistoryCommands.agents(rest)
+            case "submit": return try OperatorCommands.submit(rest)
+            case "wait": return try OperatorCommands.wait(rest)
+            case "cancel": return try OperatorCommands.cancel(rest)
+            case "drain": return try OperatorCommands.drain(rest)
             case "artifacts": return try ArtifactsCommand.main(rest)
             case "help", "--help", "-h":
                 printLine(usage)

@@ -105,7 +105,7 @@ enum RunCommand {
         _ = loop.schedule(afterMillis: 10) { startWhenReady(loop: loop, deadline: deadline, isReady: isReady, start: start) }
     }
 
-    private static func readTextFile(_ path: String) -> String? {
+    static func readTextFile(_ path: String) -> String? {
         guard let file = fopen(path, "rb") else {
             printError("flotilla run: cannot read \(path): \(String(cString: strerror(errno)))")
             return nil
