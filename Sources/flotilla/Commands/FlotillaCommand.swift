@@ -59,6 +59,12 @@ enum FlotillaCommand {
       pki init --dir DIR [--host NAME_OR_IP ...]
       pki issue --dir DIR --role agent|client --name NAME
 
+    Benchmarks
+      bench detect [--effect PERCENT] [--explain] < HISTORY.json
+                                   regressions in one recorded history: prints {"flags": [commit indices]}
+      bench evaluate --corpus DIR [--json]   the detector and the naive rule scored on a corpus
+      bench generate --out DIR [--seed N]    write a seeded evaluation corpus
+
       help, version
 
     Exit codes: 0 success, 1 a job failed, 2 the pipeline could not be run.
@@ -86,6 +92,7 @@ enum FlotillaCommand {
             case "cancel": return try OperatorCommands.cancel(rest)
             case "drain": return try OperatorCommands.drain(rest)
             case "artifacts": return try ArtifactsCommand.main(rest)
+            case "bench": return try BenchCommand.main(rest)
             case "help", "--help", "-h":
                 printLine(usage)
                 return ExitCode.success
