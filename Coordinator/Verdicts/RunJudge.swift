@@ -24,10 +24,11 @@ struct RunJudge {
             inputJobs.append(GateInputs.Job(id: summary.jobID, jobKey: planned?.jobKey ?? summary.jobID,
                                             displayName: summary.name, status: conclusion,
                                             continueOnError: planned?.continueOnError ?? false))
+            let retried = run.indexByID[summary.jobID].map { run.jobs[$0].retryReasons.map(\.rawValue) } ?? []
             verdictJobs.append(VerdictJob(id: summary.jobID, status: conclusion, agent: summary.agentName,
                                           attempts: Int(summary.attempts),
                                           durationSeconds: Double(summary.durationMillis) / 1000,
-                                          exitCode: summary.exitCode.map(Int.init)))
+                                          exitCode: summary.exitCode.map(Int.init), retried: retried))
         }
         let results = artifacts.compactMap { artifact -> ResultFile? in
             guard let kind = Self.kind(artifact.kind), kind != .file else { return nil }

@@ -115,6 +115,7 @@ extension EndToEndTests {
             #expect(report.row("work")?.agent == survivor, "\(result.stdout)")
             let json = try String(contentsOfFile: verdict, encoding: .utf8)
             #expect(json.contains(#""attempts": 2"#), "\(json)")
+            #expect(json.contains(#""retried": ["agent-lost"]"#), "the verdict names why attempt 1 was retried: \(json)")
         }
 
         @Test("a stopped agent is found out by the heartbeat timeout; once resumed it kills its job")

@@ -14,7 +14,7 @@ struct VerdictRendererTests {
 
     @Test func jsonIsExact() {
         let sha = String(repeating: "ab", count: 32)
-        #expect(VerdictRenderer.json(Self.small) == #"{"run": "r1", "verdict": "fail", "emergency": false, "gates": [{"name": "unit", "kind": "tests", "status": "fail", "blocking": true, "critical": true, "value": "1 failed of 2", "threshold": "max-failures 0", "detail": "1 of 2 tests failed:\n- a.b: \"boom\""}], "jobs": [{"id": "test", "status": "failure", "agent": "agent-1", "attempts": 2, "duration_s": 1.5, "exit_code": 1}, {"id": "lint", "status": "skipped", "agent": "", "attempts": 0, "duration_s": 0, "exit_code": null}], "artifacts": [{"name": "junit.xml", "job": "test", "size": 1234, "sha256": "\#(sha)"}]}"#)
+        #expect(VerdictRenderer.json(Self.small) == #"{"run": "r1", "verdict": "fail", "emergency": false, "gates": [{"name": "unit", "kind": "tests", "status": "fail", "blocking": true, "critical": true, "value": "1 failed of 2", "threshold": "max-failures 0", "detail": "1 of 2 tests failed:\n- a.b: \"boom\""}], "jobs": [{"id": "test", "status": "failure", "agent": "agent-1", "attempts": 2, "duration_s": 1.5, "exit_code": 1, "retried": []}, {"id": "lint", "status": "skipped", "agent": "", "attempts": 0, "duration_s": 0, "exit_code": null, "retried": []}], "artifacts": [{"name": "junit.xml", "job": "test", "size": 1234, "sha256": "\#(sha)"}]}"#)
         #expect(VerdictRenderer.json(Verdict(run: "e", verdict: .error)) == #"{"run": "e", "verdict": "error", "emergency": false, "gates": [], "jobs": [], "artifacts": []}"#)
     }
 

@@ -31,7 +31,7 @@ extension Verdict {
             jobs: try r.list("jobs") { j throws(VerdictDecodeError) in
                 VerdictJob(id: try j.string("id"), status: try j.enumeration("status", JobConclusion.self), agent: try j.string("agent"),
                            attempts: try j.integer("attempts"), durationSeconds: try j.number("duration_s"),
-                           exitCode: try j.optionalInteger("exit_code"))
+                           exitCode: try j.optionalInteger("exit_code"), retried: try j.optionalStrings("retried"))
             },
             artifacts: try r.list("artifacts") { a throws(VerdictDecodeError) in
                 let size = try a.integer("size")
@@ -94,6 +94,18 @@ private struct VerdictFields {
     func optionalInteger(_ key: String) throws(VerdictDecodeError) -> Int? {
         if try member(key) == .null { return nil }
         return try integer(key)
+    }
+
+    /// A list of strings that older verdicts may not have; absent reads as empty.
+    func optionalStrings(_ key: String) throws(VerdictDecodeError) -> [String] {
+        guard case .object(let members) = value, let v = members.first(where: { $0.key == key })?.value else { return [] }
+        guard case .array(let items) = v else { throw mistyped(key, "a list of strings", v) }
+        var strings: [String] = []
+        for item in items {
+            guard case .string(let s) = item else { throw mistyped(key, "a list of strings", item) }
+            strings.append(s)
+        }
+        return strings
     }
 
     func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws(VerdictDecodeError) -> E where E.RawValue == String {

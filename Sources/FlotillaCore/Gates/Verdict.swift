@@ -43,10 +43,13 @@ public struct VerdictJob: Sendable, Equatable {
     public var durationSeconds: Double
     /// The exit code of the failing (or last) step, when a process ran.
     public var exitCode: Int?
+    /// Why each earlier attempt was run again (`agent-lost`, `failure`), oldest first.
+    public var retried: [String]
 
-    public init(id: String, status: JobConclusion, agent: String = "", attempts: Int = 1, durationSeconds: Double = 0, exitCode: Int? = nil) {
+    public init(id: String, status: JobConclusion, agent: String = "", attempts: Int = 1, durationSeconds: Double = 0,
+                exitCode: Int? = nil, retried: [String] = []) {
         self.id = id; self.status = status; self.agent = agent; self.attempts = attempts
-        self.durationSeconds = durationSeconds; self.exitCode = exitCode
+        self.durationSeconds = durationSeconds; self.exitCode = exitCode; self.retried = retried
     }
 }
 

@@ -4,7 +4,7 @@ public enum VerdictRenderer {
     ///
     /// `{"run": ID, "verdict": "pass"|"fail"|"error", "emergency": BOOL,
     ///   "gates": [{"name", "kind", "status", "blocking", "critical", "value", "threshold", "detail"}],
-    ///   "jobs": [{"id", "status", "agent", "attempts", "duration_s", "exit_code"}],
+    ///   "jobs": [{"id", "status", "agent", "attempts", "duration_s", "exit_code", "retried"}],
     ///   "artifacts": [{"name", "job", "size", "sha256"}]}`
     ///
     /// `duration_s` is a number written so that it reads back exactly; `exit_code` is null when
@@ -17,7 +17,8 @@ public enum VerdictRenderer {
         }
         let jobs = verdict.jobs.map { j in
             "{\"id\": \(q(j.id)), \"status\": \(q(j.status.rawValue)), \"agent\": \(q(j.agent)), \"attempts\": \(j.attempts), "
-                + "\"duration_s\": \(seconds(j.durationSeconds)), \"exit_code\": \(j.exitCode.map(String.init) ?? "null")}"
+                + "\"duration_s\": \(seconds(j.durationSeconds)), \"exit_code\": \(j.exitCode.map(String.init) ?? "null"), "
+                + "\"retried\": [\(j.retried.map(q).joined(separator: ", "))]}"
         }
         let artifacts = verdict.artifacts.map { a in
             "{\"name\": \(q(a.name)), \"job\": \(q(a.job)), \"size\": \(a.size), \"sha256\": \(q(a.sha256))}"
