@@ -138,6 +138,12 @@ public struct Hello: Sendable, Equatable {
     /// Agents only: jobs still running after a reconnect.
     public var runningJobs: [JobRef]
     public static let magic: UInt32 = 0x464C_4F54 // "FLOT"
+
+    /// A client's Hello offering every version this build supports.
+    public static func client(name: String) -> Hello {
+        Hello(minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
+              role: .client, name: name)
+    }
     public init(magic: UInt32 = Hello.magic, minVersion: UInt16, maxVersion: UInt16, role: PeerRole, name: String,
                 labels: [String] = [], capacity: UInt32 = 0, fingerprint: MachineFingerprint? = nil,
                 runningJobs: [JobRef] = []) {

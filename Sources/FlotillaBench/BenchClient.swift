@@ -49,9 +49,7 @@ final class BenchClient: FramedConnectionDelegate {
         self.loop = loop
         self.target = target
         self.tls = tls
-        self.handshake = ClientHandshake(hello: Hello(
-            minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
-            role: .client, name: name))
+        self.handshake = ClientHandshake(hello: .client(name: name))
     }
 
     /// Connects and completes the handshake; `done` runs once, on the loop.

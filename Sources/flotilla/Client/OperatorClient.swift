@@ -41,9 +41,7 @@ final class OperatorClient: FramedConnectionDelegate {
         self.request = request
         self.answer = answer
         self.onExit = onExit
-        self.handshake = ClientHandshake(hello: Hello(
-            minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
-            role: .client, name: clientName))
+        self.handshake = ClientHandshake(hello: .client(name: clientName))
     }
 
     func start() {

@@ -52,9 +52,7 @@ final class RunClient: FramedConnectionDelegate {
         self.bundlePath = bundlePath
         self.printer = printer
         self.onExit = onExit
-        self.handshake = ClientHandshake(hello: Hello(
-            minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
-            role: .client, name: clientName))
+        self.handshake = ClientHandshake(hello: .client(name: clientName))
     }
 
     /// Starts connecting; call on the loop.

@@ -45,9 +45,7 @@ final class ArtifactsClient: FramedConnectionDelegate {
         self.runID = runID
         self.request = request
         self.onExit = onExit
-        self.handshake = ClientHandshake(hello: Hello(
-            minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
-            role: .client, name: clientName))
+        self.handshake = ClientHandshake(hello: .client(name: clientName))
     }
 
     func start() {
