@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "FlotillaNetTests", dependencies: ["FlotillaNet", "FlotillaTLS", "WireProtocol", "TestSupport"]),
         .testTarget(name: "FlotillaCoordinatorTests", dependencies: ["FlotillaCoordinator", "WireProtocol", "FlotillaCore", "TestSupport"]),
         .testTarget(name: "FlotillaAgentTests", dependencies: ["FlotillaAgent", "WireProtocol", "FlotillaCore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FlotillaCore", "FlotillaTLS", "WireProtocol", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaTLS", "WireProtocol", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

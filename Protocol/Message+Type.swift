@@ -26,6 +26,7 @@ extension Message {
         case .logChunk: return .logChunk
         case .jobFinished: return .jobFinished
         case .cancelJob: return .cancelJob
+        case .metricSamples: return .metricSamples
         case .bundleRequest: return .bundleRequest
         case .bundleChunk: return .bundleChunk
         case .artifactBegin: return .artifactBegin

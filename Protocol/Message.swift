@@ -38,6 +38,8 @@ public enum Message: Sendable, Equatable {
     case logChunk(LogChunk)
     case jobFinished(JobFinished)
     case cancelJob(CancelJob)
+    /// One measured iteration of a benchmark job (Message+Benchmarks.swift).
+    case metricSamples(MetricSamples)
 
     // Source bundles (client -> coordinator -> agent)
     case bundleRequest(BundleRequest)
@@ -84,6 +86,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case logChunk = 0x24
     case jobFinished = 0x25
     case cancelJob = 0x26
+    case metricSamples = 0x27
 
     case bundleRequest = 0x30
     case bundleChunk = 0x31
@@ -137,6 +140,9 @@ public struct Hello: Sendable, Equatable {
     public var fingerprint: MachineFingerprint?
     /// Agents only: jobs still running after a reconnect.
     public var runningJobs: [JobRef]
+    /// Agents only: the operator's `--machine-class`; empty means the coordinator derives the
+    /// class from `fingerprint`. Clients send it empty (see `Hello.machineClassProblem`).
+    public var machineClass: String
     public static let magic: UInt32 = 0x464C_4F54 // "FLOT"
 
     /// A client's Hello offering every version this build supports.
@@ -146,10 +152,10 @@ public struct Hello: Sendable, Equatable {
     }
     public init(magic: UInt32 = Hello.magic, minVersion: UInt16, maxVersion: UInt16, role: PeerRole, name: String,
                 labels: [String] = [], capacity: UInt32 = 0, fingerprint: MachineFingerprint? = nil,
-                runningJobs: [JobRef] = []) {
+                runningJobs: [JobRef] = [], machineClass: String = "") {
         self.magic = magic; self.minVersion = minVersion; self.maxVersion = maxVersion; self.role = role
         self.name = name; self.labels = labels; self.capacity = capacity; self.fingerprint = fingerprint
-        self.runningJobs = runningJobs
+        self.runningJobs = runningJobs; self.machineClass = machineClass
     }
 }
 
@@ -365,11 +371,14 @@ public struct JobAssignment: Sendable, Equatable {
     /// `FLOTILLA_SHARD_FILE`; empty for other jobs (bounds: `JobAssignment.maxShardTestIDBytes`,
     /// `maxShardTestsBytes`).
     public var shardTests: [String]
+    /// Set for a benchmark job: run the steps `warmup + repeatCount` times and report each
+    /// measured iteration's metrics as `MetricSamples`; nil for other jobs.
+    public var benchmark: BenchmarkSettings?
     public init(job: JobRef, name: String, bundleSHA256: String, bundleSize: UInt64, env: [EnvVar], steps: [StepSpec], timeoutMillis: UInt64,
-                artifacts: [ArtifactRequest] = [], shardTests: [String] = []) {
+                artifacts: [ArtifactRequest] = [], shardTests: [String] = [], benchmark: BenchmarkSettings? = nil) {
         self.job = job; self.name = name; self.bundleSHA256 = bundleSHA256; self.bundleSize = bundleSize
         self.env = env; self.steps = steps; self.timeoutMillis = timeoutMillis; self.artifacts = artifacts
-        self.shardTests = shardTests
+        self.shardTests = shardTests; self.benchmark = benchmark
     }
 }
 

@@ -11,6 +11,7 @@ extension JobAssignment {
         w.writeU64(timeoutMillis)
         w.writeArray(artifacts) { $1.encode(into: &$0) }
         w.writeArray(shardTests) { $0.writeString($1) }
+        w.writeOptional(benchmark) { $1.encode(into: &$0) }
     }
 
     static func decode(from r: inout ByteReader, limits: ProtocolLimits) throws(ProtocolError) -> JobAssignment {
@@ -35,8 +36,12 @@ extension JobAssignment {
                                          minElementBytes: MinimumEncodedSize.string) { r throws(ProtocolError) in
             try r.readShardTestID("shardTests[]")
         }
+        let benchmark = try r.readOptional("benchmark") { (r: inout ByteReader) throws(ProtocolError) in
+            try BenchmarkSettings.decode(from: &r)
+        }
         return JobAssignment(job: job, name: name, bundleSHA256: sha, bundleSize: size, env: env,
-                             steps: steps, timeoutMillis: timeout, artifacts: artifacts, shardTests: shardTests)
+                             steps: steps, timeoutMillis: timeout, artifacts: artifacts, shardTests: shardTests,
+                             benchmark: benchmark)
     }
 }
 

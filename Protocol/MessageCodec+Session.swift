@@ -11,6 +11,7 @@ extension Hello {
         w.writeU32(capacity)
         w.writeOptional(fingerprint) { $1.encode(into: &$0) }
         w.writeArray(runningJobs) { $1.encode(into: &$0) }
+        w.writeString(machineClass)
     }
 
     static func decode(from r: inout ByteReader, limits: ProtocolLimits) throws(ProtocolError) -> Hello {
@@ -31,8 +32,10 @@ extension Hello {
                                           minElementBytes: MinimumEncodedSize.jobRef) { (r: inout ByteReader) throws(ProtocolError) in
             try JobRef.decode(from: &r, limits: limits)
         }
+        let machineClass = try r.readString("machineClass", maxBytes: Hello.maxMachineClassBytes)
         return Hello(magic: magic, minVersion: minVersion, maxVersion: maxVersion, role: role, name: name,
-                     labels: labels, capacity: capacity, fingerprint: fingerprint, runningJobs: runningJobs)
+                     labels: labels, capacity: capacity, fingerprint: fingerprint, runningJobs: runningJobs,
+                     machineClass: machineClass)
     }
 }
 

@@ -16,7 +16,7 @@ extension MessageType {
 
     private static let agentToCoordinator: Set<MessageType> = [
         .hello, .heartbeat, .error, .jobStarted, .stepStarted, .stepFinished, .logChunk, .jobFinished,
-        .bundleRequest, .bundleChunk,
+        .metricSamples, .bundleRequest, .bundleChunk,
         .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused,
     ]
     private static let clientToCoordinator: Set<MessageType> = [

@@ -176,6 +176,9 @@ public struct ServerHandshake: Sendable, Equatable {
                                       limit: limits.maxLabelBytes)
             }
         }
+        if let reason = Hello.machineClassProblem(hello.machineClass) {
+            return .invalidHello(field: "machineClass", reason: reason)
+        }
         return nil
     }
 
@@ -187,6 +190,9 @@ public struct ServerHandshake: Sendable, Equatable {
         }
         if !hello.runningJobs.isEmpty {
             return .invalidHello(field: "runningJobs", reason: "only agents run jobs")
+        }
+        if !hello.machineClass.isEmpty {
+            return .invalidHello(field: "machineClass", reason: "only agents declare a machine class")
         }
         return nil
     }

@@ -15,11 +15,15 @@ extension AgentRuntime {
 
     /// Uploads a job's collection on the current connection; `done` runs when it has ended.
     ///
-    /// Without a session there is nobody to upload to: the coordinator has already recorded
-    /// the job as lost, so the job finishes at once.
+    /// Without a session, or when the session drops mid-upload, the upload waits for the next
+    /// one and starts over (the coordinator keeps an artifact once per job, path and content):
+    /// the coordinator may be restarting, and will claim the job when the agent is back.
     func uploadArtifacts(_ collection: ArtifactCollection, for job: JobRef, done: @escaping () -> Void) {
-        guard isConnected, let manager = artifactUploads else { return done() }
-        manager.upload(collection, for: job) { _ in done() }
+        guard isConnected, let manager = artifactUploads else { return parkUpload(collection, for: job, done: done) }
+        manager.upload(collection, for: job) { [weak self] report in
+            guard let self, report.aborted, self.isUploadRetryable(job) else { return done() }
+            self.parkUpload(collection, for: job, done: done)
+        }
     }
 
     /// Uploads from a job runner's task: hops to the loop and returns once the upload has ended.

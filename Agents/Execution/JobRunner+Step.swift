@@ -14,8 +14,10 @@ extension JobRunner {
         var killCause: KillCause?
     }
 
-    /// Runs one step as a script in its own process group and reports it.
-    func runStep(_ index: Int, _ step: StepSpec, in workspace: JobWorkspace, cancelRequestsAtStart: Int) async -> StepResult {
+    /// Runs one step as a script in its own process group and reports it; in a benchmark
+    /// iteration its stdout also goes to the iteration's metric collector.
+    func runStep(_ index: Int, _ step: StepSpec, in workspace: JobWorkspace, cancelRequestsAtStart: Int,
+                 iteration: BenchmarkIteration? = nil) async -> StepResult {
         let clock = ContinuousClock()
         let start = clock.now
         let stepIndex = UInt32(index)
@@ -24,10 +26,14 @@ extension JobRunner {
         streamer.writeSystemLine("\(label): \(title(of: step))", stepIndex: stepIndex)
 
         let process: ProcessRunner
+        let collector = iteration?.collector
+        collector?.beginStep("\(label) (\(title(of: step)))")
+        defer { collector?.endStep() }
         do {
-            let spec = try processSpec(for: step, index: index, in: workspace)
+            let spec = try processSpec(for: step, index: index, in: workspace, iteration: iteration)
             process = try ProcessRunner.start(spec, configuration: configuration.process) { [streamer] stream, bytes in
                 streamer.write(bytes, stream: stream == .stdout ? .stdout : .stderr, stepIndex: stepIndex)
+                if stream == .stdout { collector?.write(bytes) }
             }
         } catch {
             streamer.writeSystemLine("\(label) could not start: \(error)", stepIndex: stepIndex)
@@ -94,7 +100,8 @@ extension JobRunner {
     ///
     /// Like GitHub Actions, bash runs `--noprofile --norc -eo pipefail SCRIPT` and sh runs
     /// `-e SCRIPT`, so a failing command fails the step.
-    func processSpec(for step: StepSpec, index: Int, in workspace: JobWorkspace) throws(WorkspaceError) -> ProcessSpec {
+    func processSpec(for step: StepSpec, index: Int, in workspace: JobWorkspace,
+                     iteration: BenchmarkIteration? = nil) throws(WorkspaceError) -> ProcessSpec {
         let directory = try workspace.resolveWorkingDirectory(step.workingDirectory)
         let script = try workspace.writeScript(named: "step-\(index + 1).sh", contents: step.run)
         var environment: [String: String] = [:]
@@ -110,6 +117,11 @@ extension JobRunner {
         environment["FLOTILLA_TEMP"] = workspace.temporaryDirectory
         environment["RUNNER_TEMP"] = workspace.temporaryDirectory
         if isShard { environment[ShardExpansion.fileVariable] = shardFilePath(in: workspace) }
+        if let iteration {
+            environment[BenchmarkIteration.iterationVariable] = String(iteration.number)
+            environment[BenchmarkIteration.warmupVariable] = iteration.isWarmup ? "1" : "0"
+            environment[BenchmarkIteration.metricsVariable] = iteration.metricsPath
+        }
         switch step.shell {
         case .bash:
             return ProcessSpec(executablePath: "/bin/bash", arguments: ["--noprofile", "--norc", "-eo", "pipefail", script],

@@ -128,6 +128,32 @@ public final class JobRunner: Sendable {
         }
 
         var progress = JobProgress(setupFailed: workspace == nil)
+        if let benchmark = assignment.benchmark, let workspace {
+            await runBenchmark(benchmark, in: workspace, progress: &progress)
+        } else {
+            await runSteps(in: workspace, progress: &progress, iteration: nil)
+        }
+        jobTimer?.cancel()
+        let (outcome, exitCode) = progress.verdict
+
+        streamer.flush()
+        if let workspace { await collectAndUploadArtifacts(from: workspace) }
+        if let workspace, !configuration.keepWorkspaces {
+            if case .failure(let error) = await offload({ Result { () throws(WorkspaceError) in try workspace.remove() } }) {
+                logger.warning("workspace removal failed", ["error": error.description])
+            }
+        }
+        let finished = JobFinished(job: job, outcome: outcome, exitCode: exitCode, durationMillis: (clock.now - start).millis)
+        let dropped = streamer.droppedBytes
+        logger.info("job finished", ["job.outcome": "\(outcome)", "job.exit_code": String(exitCode),
+                                     "job.duration_ms": String(finished.durationMillis), "log.dropped_bytes": String(dropped)])
+        events(.jobFinished(finished))
+        return finished
+    }
+
+    /// Runs every step once, in order, recording each into `progress`; `iteration` is set for
+    /// the iterations of a benchmark job.
+    func runSteps(in workspace: JobWorkspace?, progress: inout JobProgress, iteration: BenchmarkIteration?) async {
         for (index, step) in assignment.steps.enumerated() {
             let (timedOut, cancelled, cancelRequests) = state.withLock { ($0.jobTimedOut, $0.cancelReason != nil, $0.cancelRequests) }
             progress.sawTimeout = progress.sawTimeout || timedOut
@@ -159,30 +185,18 @@ public final class JobRunner: Sendable {
                     continue
                 }
             }
-            progress.record(step, await runStep(index, resolved, in: workspace, cancelRequestsAtStart: cancelRequests))
-        }
-        jobTimer?.cancel()
-        let (outcome, exitCode) = progress.verdict
-
-        streamer.flush()
-        if let workspace { await collectAndUploadArtifacts(from: workspace) }
-        if let workspace, !configuration.keepWorkspaces {
-            if case .failure(let error) = await offload({ Result { () throws(WorkspaceError) in try workspace.remove() } }) {
-                logger.warning("workspace removal failed", ["error": error.description])
+            progress.record(step, await runStep(index, resolved, in: workspace, cancelRequestsAtStart: cancelRequests,
+                                                iteration: iteration))
+            if let failure = iteration?.collector.failure, !progress.metricsFailed {
+                failBenchmark("malformed metric: \(failure)", stepIndex: index, progress: &progress)
             }
         }
-        let finished = JobFinished(job: job, outcome: outcome, exitCode: exitCode, durationMillis: (clock.now - start).millis)
-        let dropped = streamer.droppedBytes
-        logger.info("job finished", ["job.outcome": "\(outcome)", "job.exit_code": String(exitCode),
-                                     "job.duration_ms": String(finished.durationMillis), "log.dropped_bytes": String(dropped)])
-        events(.jobFinished(finished))
-        return finished
     }
 
     private struct SetupFailure: Error { var message: String }
 
     /// What the steps so far add up to.
-    private struct JobProgress {
+    struct JobProgress {
         var jobFailed: Bool
         /// Exit code of the first step that failed the job.
         var decidingExitCode: Int32?
@@ -192,6 +206,8 @@ public final class JobRunner: Sendable {
         /// A job timeout or cancel changed what ran; one that arrives after the last step does not.
         var sawTimeout = false
         var sawCancel = false
+        /// A benchmark's metrics could not be read; the job failed without a failing step.
+        var metricsFailed = false
 
         init(setupFailed: Bool) {
             jobFailed = setupFailed
@@ -217,6 +233,13 @@ public final class JobRunner: Sendable {
                     if decidingExitCode == nil { decidingExitCode = result.exitCode }
                 }
             }
+        }
+
+        /// Fails the job although no step failed (bad benchmark metrics); later steps see `jobFailed`.
+        mutating func recordMetricsFailure() {
+            metricsFailed = true
+            jobFailed = true
+            if decidingExitCode == nil { decidingExitCode = -1 }
         }
 
         /// The job's outcome and exit code: a timeout beats a cancel beats a failure.
@@ -275,7 +298,7 @@ public final class JobRunner: Sendable {
     }
 
     /// Runs blocking file work off the cooperative thread pool.
-    private func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: body()) }
         }

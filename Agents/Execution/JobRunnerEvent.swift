@@ -3,11 +3,15 @@ import WireProtocol
 /// What a `JobRunner` reports, in causal order: `jobStarted` first, then per step
 /// `stepStarted`, its `log` chunks and `stepFinished`, and `jobFinished` last, exactly once.
 /// Skipped steps have a `stepFinished` (outcome `.skipped`) without a `stepStarted`.
+/// A benchmark job repeats the step events once per iteration and reports `metricSamples`
+/// after each measured iteration's last step.
 public enum JobRunnerEvent: Sendable, Equatable {
     case jobStarted(JobStarted)
     case stepStarted(StepStarted)
     case log(LogChunk)
     case stepFinished(StepFinished)
+    /// The metrics of one measured benchmark iteration; all precede `jobFinished`.
+    case metricSamples(MetricSamples)
     case jobFinished(JobFinished)
 }
 

@@ -11,8 +11,11 @@ import WireProtocol
 /// The agent's network shell: connect, handshake, heartbeats, reconnect, and the jobs.
 ///
 /// Loop-confined. Jobs run on `JobRunner` (process groups, no network); their events come
-/// back to the loop and go to the coordinator. Losing the coordinator cancels the running
-/// jobs: the coordinator has already recorded them as `agent-lost`.
+/// back to the loop and go to the coordinator. Losing the coordinator does not stop the jobs:
+/// it may be restarting. Their events wait in the `AgentOutbox`, the next `Hello` lists them
+/// (`runningJobs`) so the coordinator can claim them, and the coordinator cancels those it no
+/// longer wants. Jobs still running after `disconnectedJobGraceMillis` without a coordinator
+/// are cancelled.
 public final class AgentRuntime: FramedConnectionDelegate {
     public let loop: EventLoop
     public let configuration: AgentConfiguration
@@ -29,6 +32,14 @@ public final class AgentRuntime: FramedConnectionDelegate {
     private var downloads: [String: (writer: ContentAddressedFileWriter, waiting: [JobAssignment])] = [:]
     private var stopped = false
     private var closeReason: String?
+    /// Job events and results owed to the coordinator across a lost connection.
+    private var outbox = AgentOutbox()
+    /// Cancels the jobs if the coordinator stays away too long.
+    private var orphanTimer: TimerHandle?
+    /// Artifact uploads waiting for a session, with what to call when each has ended.
+    private var parkedUploads: [(job: JobRef, collection: ArtifactCollection, done: () -> Void)] = []
+    /// Attempts the coordinator told us to stop; their uploads are not retried.
+    private var cancelledJobs: Set<JobRef> = []
     /// Artifact uploads on the current connection; replaced with each connection.
     var artifactUploads: ArtifactUploadManager?
 
@@ -60,14 +71,19 @@ public final class AgentRuntime: FramedConnectionDelegate {
         stopped = true
         if let reconnectTimer { loop.cancel(reconnectTimer) }
         cancelAllJobs(reason: "the agent is shutting down")
+        releaseParkedUploads()
         connection?.close()
     }
 
     private func connect() {
         guard !stopped else { return }
+        // Finished attempts whose result is still owed count as running: the coordinator claims them too.
+        let running = Array(jobs.keys).sorted { ($0.runID, $0.jobID) < ($1.runID, $1.jobID) } + outbox.heldResults
         let hello = Hello(minVersion: ProtocolVersion.supported.lowerBound, maxVersion: ProtocolVersion.supported.upperBound,
                           role: .agent, name: configuration.name, labels: configuration.labels,
-                          capacity: UInt32(configuration.capacity), fingerprint: configuration.fingerprint)
+                          capacity: UInt32(configuration.capacity), fingerprint: configuration.fingerprint,
+                          runningJobs: Array(running.prefix(ProtocolLimits.default.maxListCount)),
+                          machineClass: configuration.machineClass)
         handshake = ClientHandshake(hello: hello)
         closeReason = nil
         do {
@@ -114,6 +130,7 @@ public final class AgentRuntime: FramedConnectionDelegate {
                 self?.closeReason = "no heartbeat from the coordinator for \(silent) ms"
             }
             logger.info("connected to coordinator", ["coordinator": welcome.coordinatorName, "protocol.version": "\(welcome.version)"])
+            resumeAfterReconnect(on: connection)
         case .deliver(let message):
             handle(message)
         case .failed(let error):
@@ -134,7 +151,8 @@ public final class AgentRuntime: FramedConnectionDelegate {
         downloads.removeAll()
         artifactUploads?.abortAll()
         artifactUploads = nil
-        if !jobs.isEmpty { cancelAllJobs(reason: "lost the connection to the coordinator") }
+        outbox.connectionLost(now: loop.nowMillis())
+        if !jobs.isEmpty { startOrphanTimer() }
         logger.notice("disconnected", ["reason": closeReason ?? error.map { "\($0)" } ?? "closed"])
         scheduleReconnect()
     }
@@ -146,6 +164,7 @@ public final class AgentRuntime: FramedConnectionDelegate {
         case .assignJob(let assignment):
             accept(assignment)
         case .cancelJob(let cancel):
+            if jobs[cancel.job] != nil { cancelledJobs.insert(cancel.job) }
             jobs[cancel.job]?.cancel(reason: cancel.reason)
             artifactUploads?.cancel(cancel.job)
             for (sha, download) in downloads {
@@ -241,14 +260,67 @@ public final class AgentRuntime: FramedConnectionDelegate {
         case .stepStarted(let e): message = .stepStarted(e)
         case .log(let e): message = .logChunk(e)
         case .stepFinished(let e): message = .stepFinished(e)
+        case .metricSamples(let e): message = .metricSamples(e)
         case .jobFinished(let e):
             jobs[e.job] = nil
+            cancelledJobs.remove(e.job)
+            if jobs.isEmpty, let orphanTimer { loop.cancel(orphanTimer); self.orphanTimer = nil }
             message = .jobFinished(e)
         }
-        guard let connection, isConnected else { return }
-        if !connection.send(message) {
+        guard let connection, isConnected else { return outbox.hold(message) }
+        if connection.send(message) {
+            outbox.sent(message, now: loop.nowMillis())
+        } else {
             logger.warning("send queue full; dropping a job event", ["event": "\(message.messageType)"])
         }
+    }
+
+    /// A session is back: owed events go out in order, parked artifact uploads start.
+    private func resumeAfterReconnect(on connection: FramedConnection) {
+        if let orphanTimer { loop.cancel(orphanTimer); self.orphanTimer = nil }
+        for (job, bytes) in outbox.droppedLogBytes.sorted(by: { $0.key.jobID < $1.key.jobID }) {
+            logger.warning("log output dropped while the coordinator was unreachable",
+                           ["job.id": job.jobID, "run.id": job.runID, "bytes": "\(bytes)"])
+        }
+        let owed = outbox.takeHeld()
+        if !owed.isEmpty { logger.info("resending job events held while disconnected", ["events": "\(owed.count)"]) }
+        let now = loop.nowMillis()
+        for message in owed where connection.send(message) { outbox.sent(message, now: now) }
+        let parked = parkedUploads
+        parkedUploads.removeAll()
+        for upload in parked { uploadArtifacts(upload.collection, for: upload.job, done: upload.done) }
+    }
+
+    /// Without a coordinator for this long, the jobs are cancelled: it has given them to others by now.
+    private func startOrphanTimer() {
+        guard orphanTimer == nil else { return }
+        let grace = configuration.disconnectedJobGraceMillis
+        orphanTimer = loop.schedule(afterMillis: grace) { [weak self] in
+            guard let self else { return }
+            self.orphanTimer = nil
+            guard !self.isConnected else { return }
+            self.cancelAllJobs(reason: "no coordinator for \(grace / 1000) s")
+            self.releaseParkedUploads()
+        }
+    }
+
+    /// Keeps an upload for the next session.
+    func parkUpload(_ collection: ArtifactCollection, for job: JobRef, done: @escaping () -> Void) {
+        guard !stopped, !cancelledJobs.contains(job) else { return done() }
+        parkedUploads.append((job, collection, done))
+    }
+
+    /// Whether an upload that ended aborted should start over on the next session: it was the
+    /// connection that ended, not the job.
+    func isUploadRetryable(_ job: JobRef) -> Bool {
+        !stopped && !isConnected && !cancelledJobs.contains(job) && jobs[job] != nil
+    }
+
+    /// Gives up on parked uploads (the jobs are being cancelled or the agent stops).
+    private func releaseParkedUploads() {
+        let parked = parkedUploads
+        parkedUploads.removeAll()
+        for upload in parked { upload.done() }
     }
 
     private func cancelAllJobs(reason: String) {

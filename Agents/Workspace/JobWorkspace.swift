@@ -108,6 +108,40 @@ public struct JobWorkspace: Sendable, Equatable {
         return path
     }
 
+    /// Reads a file of `temporaryDirectory` that steps may have written, without following a
+    /// symlink and without reading more than `limit` bytes.
+    ///
+    /// - Returns: The bytes; an empty array when the file does not exist; nil when it holds
+    ///   more than `limit` bytes.
+    /// - Throws: `WorkspaceError.io` when it cannot be opened or read.
+    public func readFile(named name: String, limit: Int) throws(WorkspaceError) -> [UInt8]? {
+        let path = temporaryDirectory + "/" + name
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        if descriptor < 0 && errno == ENOENT { return [] }
+        guard descriptor >= 0 else { throw .io(path: path, call: "open", errno: errno) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        // One byte past the limit is enough to know it was exceeded, whatever the step does to the file meanwhile.
+        while bytes.count <= limit {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, min($0.count, limit + 1 - bytes.count)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, call: "read", errno: errno)
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer.prefix(count))
+        }
+        return bytes.count > limit ? nil : bytes
+    }
+
+    /// Removes a file of `temporaryDirectory`; a missing file is not an error.
+    /// - Throws: `WorkspaceError.io` when it exists and cannot be removed.
+    public func removeFile(named name: String) throws(WorkspaceError) {
+        let path = temporaryDirectory + "/" + name
+        if unlink(path) != 0 && errno != ENOENT { throw .io(path: path, call: "unlink", errno: errno) }
+    }
+
     private static func checkName(_ name: String, what: String) throws(WorkspaceError) {
         if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.utf8.contains(0) || name.utf8.count > 200 {
             throw .invalidName(what: what, value: name)

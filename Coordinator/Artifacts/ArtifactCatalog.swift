@@ -62,9 +62,17 @@ public final class ArtifactCatalog {
 
     /// Records a verified artifact under its proposed name or the first free `-N` variant,
     /// durably, and returns the record as stored.
+    ///
+    /// The same file of the same job with the same content is recorded once: an agent that
+    /// lost its connection mid-upload (a coordinator restart) uploads everything again.
     /// - Throws: `.invalidRunID`, `.io`, `.corruptManifest`.
     public func record(_ proposal: ArtifactSummary, inRun runID: String) throws(ArtifactCatalogError) -> ArtifactSummary {
         var manifest = try manifest(runID) ?? ArtifactManifest(runID: runID)
+        if let existing = manifest.artifacts.first(where: {
+            $0.jobID == proposal.jobID && $0.relativePath == proposal.relativePath && $0.sha256 == proposal.sha256
+        }) {
+            return existing
+        }
         var record = proposal
         record.name = Self.uniqueName(proposal.name, taken: Set(manifest.artifacts.map(\.name)).union(Self.reservedNames))
         manifest.artifacts.append(record)

@@ -15,6 +15,9 @@ final class ArtifactService {
     let receiver: ArtifactReceiver
     private let logger: Logger
     private var senders: [ConnectionID: ArtifactDataSender] = [:]
+    /// Called with each artifact recorded in the catalog, before the agent's ack: the
+    /// coordinator's SQLite store keeps the same record, per job attempt.
+    var onRecorded: ((ArtifactSummary, JobRef) -> Void)?
     /// Records per ArtifactList page: well under the list limit and, at the longest names and
     /// paths (about 4.5 KB a record), under the frame limit.
     static let pageSize = 200
@@ -112,6 +115,7 @@ final class ArtifactService {
                 logger.error("cannot record an artifact", ["run.id": begin.job.runID, "error": "\(error)"])
                 return reject(begin, reason: "the coordinator cannot record it: \(error)", agent: agent, core: core)
             }
+            onRecorded?(record, begin.job)
             logger.info("artifact stored", ["run.id": begin.job.runID, "job.id": begin.job.jobID,
                                             "artifact.name": record.name, "artifact.size": String(record.size),
                                             "artifact.sha256": sha, "artifact.deduplicated": String(deduplicated)])

@@ -1,3 +1,4 @@
+import FlotillaCore
 import WireProtocol
 
 /// What the coordinator knows about one connected agent.
@@ -12,6 +13,9 @@ public struct AgentRecord: Sendable, Equatable {
     public var connectedAt: UInt64
     /// Drained: finishes what it runs, gets no new placements.
     public var drained: Bool
+    /// The benchmark class its samples are compared within: what the agent declared
+    /// (`--machine-class`), else derived from its fingerprint.
+    public var machineClass: String
 
     public var freeSlots: Int { max(0, capacity - running.count) }
 
@@ -24,5 +28,13 @@ public struct AgentRecord: Sendable, Equatable {
         self.fingerprint = hello.fingerprint
         self.running = []
         self.connectedAt = now
+        if !hello.machineClass.isEmpty {
+            self.machineClass = hello.machineClass
+        } else if let f = hello.fingerprint {
+            self.machineClass = MachineClass.derive(os: f.os, arch: f.arch, cpuModel: f.cpuModel, cores: f.cores,
+                                                    memoryBytes: f.memoryBytes, kernel: f.kernel)
+        } else {
+            self.machineClass = "unknown"
+        }
     }
 }

@@ -33,6 +33,7 @@ extension CoordinatorCore {
         let stillOnAgent = state == .cancelled && (current.state == .assigned || current.state == .running)
         if let agent = current.agentConnection, !stillOnAgent {
             agents[agent]?.running.remove(current.ref(runID: ref.runID))
+            exclusiveJobs.remove(current.ref(runID: ref.runID))
         }
         // Mutated in place: copying a run's job list on every change made large runs quadratic.
         touched(ref.runID)
@@ -59,6 +60,7 @@ extension CoordinatorCore {
         guard let i = index(of: ref), let current = runs[ref.runID]?.jobs[i], !current.state.isTerminal,
               current.planned.retry.retries(after: ref.attempt, because: reason) else { return nil }
         if let agent = current.agentConnection { agents[agent]?.running.remove(ref) }
+        exclusiveJobs.remove(ref)
         let note = "\(detail); retrying as attempt \(ref.attempt + 1) of \(current.planned.retry.maxRetries + 1)"
         touched(ref.runID)
         runs[ref.runID]!.transition(i, to: .queued)
@@ -154,9 +156,10 @@ extension CoordinatorCore {
 
     /// Places every job that can start now.
     mutating func schedule(now: UInt64) -> [CoordinatorAction] {
-        // Drained agents finish what they run and take nothing new.
-        let slots = agents.values.filter { $0.freeSlots > 0 && !$0.drained }
-            .map { Scheduler.Slot(agent: $0.connection, name: $0.name, labels: $0.labels, free: $0.freeSlots) }
+        // Drained agents finish what they run and take nothing new; one running a benchmark takes nothing else.
+        let slots = agents.values.filter { $0.freeSlots > 0 && !$0.drained && $0.running.isDisjoint(with: exclusiveJobs) }
+            .map { Scheduler.Slot(agent: $0.connection, name: $0.name, labels: $0.labels, free: $0.freeSlots,
+                                  idle: $0.running.isEmpty, machineClass: $0.machineClass) }
         // With the fleet busy, an event costs nothing here: most events arrive exactly then.
         let totalFree = slots.reduce(0) { $0 + $1.free }
         guard totalFree > 0 else { return [] }
@@ -208,8 +211,12 @@ extension CoordinatorCore {
             }
             room[run.labelSets[i]] = left - 1
             if left == 1 { openSets -= 1 }
+            let confirmation = run.confirmations[planned.id]
             candidates.append(Scheduler.Candidate(runID: runID, jobIndex: i, labels: run.labelSets[i],
-                                                  chainLength: run.jobs[i].chainLength))
+                                                  chainLength: run.jobs[i].chainLength,
+                                                  exclusive: planned.benchmark != nil,
+                                                  machineClass: confirmation.flatMap { $0.machineClass.isEmpty ? nil : $0.machineClass },
+                                                  avoidAgent: confirmation?.avoidAgent))
         }
         return candidates
     }
@@ -228,6 +235,7 @@ extension CoordinatorCore {
         let run = runs[candidate.runID]!
         let ref = run.jobs[i].ref(runID: candidate.runID)
         agents[agentID]?.running.insert(ref)
+        if run.jobs[i].planned.benchmark != nil { exclusiveJobs.insert(ref) }
         let assignment = JobAssignment.make(ref: ref, job: run.jobs[i].planned, bundleSHA256: run.bundleSHA256,
                                             bundleSize: run.bundleSize)
         return [.send(agentID, .assignJob(assignment))] + notify(candidate.runID, i, state: .assigned, detail: "")
@@ -252,6 +260,7 @@ extension JobAssignment {
                 // By name, so a kind added to the pipeline model degrades to a plain file, not a crash.
                 ArtifactRequest(path: spec.path, name: spec.name, kind: ArtifactKindCode(name: spec.kind.rawValue) ?? .file)
             },
-            shardTests: job.shardTests)
+            shardTests: job.shardTests,
+            benchmark: job.benchmark.map { BenchmarkSettings(repeatCount: UInt32($0.repeatCount), warmup: UInt32($0.warmup)) })
     }
 }

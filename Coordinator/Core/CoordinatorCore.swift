@@ -22,6 +22,10 @@ public struct CoordinatorCore: Sendable {
     /// Runs each client connection watches (`watchRun`), so a close forgets them without a scan.
     var watchedRuns: [ConnectionID: Set<String>] = [:]
     private var nextRunNumber: UInt64 = 1
+    /// Attempts placed before a restart whose agent has not reported back yet (`+Recovery`).
+    var reclaims: [JobRef: PendingReclaim] = [:]
+    /// Benchmark attempts on agents: an agent running one gets no other placement.
+    var exclusiveJobs: Set<JobRef> = []
     /// Placements made so far; runs served least recently go first, so runs take turns even
     /// when slots free up one at a time.
     var placementCount: UInt64 = 0
@@ -63,6 +67,9 @@ public struct CoordinatorCore: Sendable {
 
     /// An agent completed the handshake.
     ///
+    /// The attempts it still runs (`Hello.runningJobs`) are reclaimed when the coordinator
+    /// waits for them after a restart, and stopped otherwise (see `+Recovery`).
+    ///
     /// - Parameter drained: the agent's stored drain flag; a drained agent gets no placements.
     public mutating func agentRegistered(_ connection: ConnectionID, hello: Hello, drained: Bool = false,
                                          now: UInt64) -> [CoordinatorAction] {
@@ -73,7 +80,7 @@ public struct CoordinatorCore: Sendable {
                 message: "an agent named '\(hello.name)' is already connected (connection \(existing.connection))"))]
         }
         agents[connection] = AgentRecord(connection: connection, hello: hello, now: now, drained: drained)
-        return schedule(now: now)
+        return reclaim(hello.runningJobs, agent: connection, name: hello.name, now: now) + schedule(now: now)
     }
 
     /// A client completed the handshake.
@@ -241,6 +248,7 @@ public struct CoordinatorCore: Sendable {
             case .skipped: state = .skipped
             }
             agents[connection]?.running.remove(finished.job)
+            exclusiveJobs.remove(finished.job)
             let previous = index(of: finished.job).map { runs[finished.job.runID]!.jobs[$0].detail } ?? ""
             let detail = state == .timedOut && !previous.contains("timed out") ? "job timed out" : previous
             if state == .failed, let retried = requeue(finished.job, because: .failure, detail: detail, now: now) {

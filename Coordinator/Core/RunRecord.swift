@@ -46,6 +46,8 @@ public struct RunRecord: Sendable, Equatable {
     /// Submitted detached (`flotilla submit`): the submitter closing does not cancel it.
     public var detached: Bool
     public var pipelineFileName: String
+    /// The source revision the run was submitted with (`git` commit), for benchmark histories.
+    public var sourceRevision: String
     public var bundleSHA256: String
     public var bundleSize: UInt64
     public var jobs: [JobRecord]
@@ -88,6 +90,8 @@ public struct RunRecord: Sendable, Equatable {
     /// True while `files:`-sharded jobs wait for the source bundle's file list: the run stays
     /// in `waitingForBundle` until `CoordinatorCore.sourceFilesListed` has split them.
     public internal(set) var awaitingSourceFiles = false
+    /// Benchmark confirmation re-runs, by their job id (`CoordinatorCore.confirmBenchmark`).
+    public internal(set) var confirmations: [String: BenchmarkConfirmation] = [:]
     /// Counts replacements of the job list (`replaceJobs`); job indices taken before one are stale.
     public private(set) var jobListRevision = 0
 
@@ -95,6 +99,7 @@ public struct RunRecord: Sendable, Equatable {
         self.id = id
         self.client = client
         self.pipelineFileName = submit.pipelineFileName
+        self.sourceRevision = submit.sourceRevision
         self.bundleSHA256 = submit.bundleSHA256
         self.bundleSize = submit.bundleSize
         self.jobs = plan.jobs.map(JobRecord.init(planned:))

@@ -4,7 +4,8 @@
 /// labels and it has a free slot; runs take turns (one job from each run per round), so a
 /// run never waits behind the whole of another; within a run, the job heading the longest
 /// chain of dependents goes first; among qualifying agents, the one with the most free slots
-/// wins (ties: name order), which spreads load across the fleet.
+/// wins (ties: name order), which spreads load across the fleet. An exclusive job (a benchmark)
+/// only goes to an agent running nothing, and that agent takes nothing else meanwhile.
 public enum Scheduler {
     /// A job that may start now.
     public struct Candidate: Sendable, Equatable {
@@ -12,8 +13,16 @@ public enum Scheduler {
         public var jobIndex: Int
         public var labels: Set<String>
         public var chainLength: Int
-        public init(runID: String, jobIndex: Int, labels: Set<String>, chainLength: Int) {
+        /// Needs a whole agent: an idle one, which then takes nothing else while it runs.
+        public var exclusive: Bool
+        /// Only agents of this machine class (a benchmark confirmation); nil for any.
+        public var machineClass: String?
+        /// Another agent than this one is preferred when one qualifies (a confirmation re-run).
+        public var avoidAgent: String?
+        public init(runID: String, jobIndex: Int, labels: Set<String>, chainLength: Int, exclusive: Bool = false,
+                    machineClass: String? = nil, avoidAgent: String? = nil) {
             self.runID = runID; self.jobIndex = jobIndex; self.labels = labels; self.chainLength = chainLength
+            self.exclusive = exclusive; self.machineClass = machineClass; self.avoidAgent = avoidAgent
         }
     }
 
@@ -23,8 +32,14 @@ public enum Scheduler {
         public var name: String
         public var labels: Set<String>
         public var free: Int
-        public init(agent: ConnectionID, name: String, labels: Set<String>, free: Int) {
-            self.agent = agent; self.name = name; self.labels = labels; self.free = free
+        /// Runs nothing now: may take an exclusive job.
+        public var idle: Bool
+        /// The agent's benchmark machine class.
+        public var machineClass: String
+        public init(agent: ConnectionID, name: String, labels: Set<String>, free: Int, idle: Bool = false,
+                    machineClass: String = "") {
+            self.agent = agent; self.name = name; self.labels = labels; self.free = free; self.idle = idle
+            self.machineClass = machineClass
         }
     }
 
@@ -58,9 +73,10 @@ public enum Scheduler {
                 guard var queue = queues[runID], !queue.isEmpty else { continue }
                 // The first job of this run that some agent can take; jobs nobody can take stay queued.
                 for (position, candidate) in queue.enumerated() {
-                    guard let slotIndex = bestSlot(for: candidate.labels, in: slots) else { continue }
+                    guard let slotIndex = bestSlot(for: candidate, in: slots) else { continue }
                     placements.append(Placement(candidate: candidate, agent: slots[slotIndex].agent))
-                    slots[slotIndex].free -= 1
+                    slots[slotIndex].free = candidate.exclusive ? 0 : slots[slotIndex].free - 1
+                    slots[slotIndex].idle = false
                     queue.remove(at: position)
                     progressed = true
                     break
@@ -72,9 +88,23 @@ public enum Scheduler {
         return placements
     }
 
-    static func bestSlot(for labels: Set<String>, in slots: [Slot]) -> Int? {
+    /// The best slot for a candidate: its class and idleness rules first, then another agent
+    /// than the one it avoids, then the most free slots (ties: name order).
+    static func bestSlot(for candidate: Candidate, in slots: [Slot]) -> Int? {
+        // Most jobs have no constraint: the plain scan, with no allocation.
+        guard candidate.exclusive || candidate.machineClass != nil || candidate.avoidAgent != nil else {
+            return bestSlot(for: candidate.labels, in: slots)
+        }
+        func allowed(_ slot: Slot) -> Bool {
+            (!candidate.exclusive || slot.idle) && (candidate.machineClass.map { $0 == slot.machineClass } ?? true)
+        }
+        return bestSlot(for: candidate.labels, in: slots) { allowed($0) && $0.name != candidate.avoidAgent }
+            ?? bestSlot(for: candidate.labels, in: slots, where: allowed)
+    }
+
+    static func bestSlot(for labels: Set<String>, in slots: [Slot], where accept: (Slot) -> Bool = { _ in true }) -> Int? {
         var best: Int?
-        for (i, slot) in slots.enumerated() where slot.free > 0 && labels.isSubset(of: slot.labels) {
+        for (i, slot) in slots.enumerated() where slot.free > 0 && accept(slot) && labels.isSubset(of: slot.labels) {
             if let b = best {
                 if slot.free > slots[b].free || (slot.free == slots[b].free && slot.name < slots[b].name) { best = i }
             } else {

@@ -122,6 +122,32 @@ extension CoordinatorServer {
         }
     }
 
+    /// An artifact the catalog recorded, in the store too (by job attempt); the catalog's
+    /// manifest stays what `artifacts list/get` read, so a store failure only loses this copy.
+    func recordArtifact(_ record: ArtifactSummary, job: JobRef) {
+        do throws(StoreError) {
+            _ = try store.recordArtifact(ArtifactRecord(runID: job.runID, jobID: job.jobID, attempt: job.attempt,
+                                                        name: record.name, relativePath: record.relativePath,
+                                                        kind: record.kind.name, size: record.size, sha256: record.sha256,
+                                                        recordedAt: Self.wallClockMillis()))
+        } catch {
+            logger.warning("cannot record an artifact in the store", ["run.id": job.runID, "job.id": job.jobID,
+                                                                     "artifact.name": record.name, "error": error.description])
+        }
+    }
+
+    /// Which job attempt last uploaded each of a run's artifacts, by name, for telling a retried
+    /// job's earlier results from its final ones; empty (every file counts as final) when the
+    /// store cannot say.
+    func artifactAttempts(ofRun runID: String) -> [String: UInt32] {
+        do throws(StoreError) {
+            return Dictionary(try store.artifacts(ofRun: runID).map { ($0.name, $0.attempt) }, uniquingKeysWith: max)
+        } catch {
+            logger.warning("cannot read which attempts uploaded the run's artifacts", ["run.id": runID, "error": error.description])
+            return [:]
+        }
+    }
+
     /// An agent's identity and labels, for `flotilla agents`.
     func recordAgent(_ hello: Hello) {
         do throws(StoreError) {

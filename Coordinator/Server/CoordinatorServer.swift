@@ -20,12 +20,12 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     private var server: FramedServer?
     var core: CoordinatorCore
     var sessions: [ConnectionID: PeerSession] = [:]
-    private let bundles: BundleCache
+    let bundles: BundleCache
     /// Durable state (SQLite, WAL) under the state directory; see `CoordinatorServer+Durability`.
     let store: CoordinatorStore
     /// Per run, the job-list revision and whether it is active, as last written to the store.
     var storedRuns: [String: (revision: Int, active: Bool)] = [:]
-    private let artifacts: ArtifactService
+    let artifacts: ArtifactService
     private var livenessTimer: TimerHandle?
     private static let livenessTickMillis: UInt64 = 100
 
@@ -66,6 +66,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             connection.delegate = self
             self.sessions[connection.id] = PeerSession(connection: connection)
         }
+        artifacts.onRecorded = { [weak self] record, job in self?.recordArtifact(record, job: job) }
+        restoreUnfinishedRuns()
         scheduleLivenessTick()
         logger.info("coordinator listening", ["listen.address": server!.localAddress, "listen.port": "\(server!.localPort)"])
     }
@@ -179,6 +181,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             receiveBundleChunk(chunk, from: session, now: now)
         case .bundleRequest(let request) where session.role == .agent:
             sendBundle(request.sha256, to: session)
+        case .metricSamples(let samples) where session.role == .agent:
+            receivedMetricSamples(samples, from: session)
         case .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused:
             perform(artifacts.agentMessage(message, from: session.connection.id, core: core))
         case .listArtifacts, .fetchArtifact:
@@ -186,13 +190,22 @@ public final class CoordinatorServer: FramedConnectionDelegate {
         case .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents:
             if session.role == .client { operatorRequest(message, from: session, now: now) }
         default:
-            if case .jobFinished(let finished) = message { artifacts.jobFinished(finished.job, on: session.connection.id) }
+            if case .jobFinished(let finished) = message {
+                artifacts.jobFinished(finished.job, on: session.connection.id)
+                confirmIfSuspected(finished, from: session.connection.id)
+            }
             if case .logChunk(let chunk) = message { storeLog(chunk, from: session.connection.id) }
             perform(core.received(message, from: session.connection.id, now: now))
         }
     }
 
     private func submitRun(_ submit: SubmitRun, from session: PeerSession, now: UInt64) {
+        if let refusal = StateDirectoryCheck(path: configuration.stateDirectory,
+                                             minFreeBytes: configuration.minFreeStateBytes).refusal() {
+            logger.error("refusing a new run", ["error": refusal])
+            session.connection.send(.runRejected(RunRejected(reason: "the coordinator cannot accept runs now: \(refusal)")))
+            return
+        }
         let plan: Plan
         do {
             let pipeline = try PipelineLoader.load(text: submit.pipelineText, fileName: submit.pipelineFileName)
@@ -318,7 +331,9 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             logger.warning("cannot read the run's artifacts for its verdict", ["run.id": finished.runID, "error": "\(error)"])
             return finished
         }
-        let (verdict, results) = RunJudge(store: artifacts.store).judge(run, finished: finished, artifacts: artifactList)
+        let (verdict, results) = RunJudge(store: artifacts.store).judge(run, finished: finished, artifacts: artifactList,
+                                                                        artifactAttempts: artifactAttempts(ofRun: finished.runID),
+                                                                        performance: performanceEvidence(run))
         recordJudgement(run, verdict: verdict, results: results)
         logger.info("run judged", ["run.id": finished.runID, "verdict": verdict.verdict.rawValue,
                                    "gates": "\(verdict.gates.count)"])
@@ -337,6 +352,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
 
     private func tickLiveness() {
         let now = loop.nowMillis()
+        if core.pendingReclaimCount > 0 { perform(core.reclaimsExpired(now: now)) }
         for session in sessions.values {
             guard var liveness = session.liveness else { continue }
             switch liveness.tick(now: now) {

@@ -11,14 +11,29 @@ import WireProtocol
 ///
 /// The judging itself is `GateEvaluator` (pure); this only gathers its inputs, which means
 /// reading the run's junit/coverage/sarif artifacts back from the content-addressed store.
+///
+/// **Retries.** A job's gates see only its final attempt's result files; earlier attempts' JUnit
+/// files feed `FlakyTestFinder`. That needs to know which attempt uploaded each artifact
+/// (`artifactAttempts`); an artifact of unknown attempt is taken as the final attempt's, as
+/// before retries existed, and takes no part in finding flaky tests.
 struct RunJudge {
     let store: ArtifactStore
 
-    /// The verdict for `run`, whose jobs ended as `finished` says, and the result files it read.
-    func judge(_ run: RunRecord, finished: RunFinished, artifacts: [ArtifactSummary]) -> (Verdict, [ResultFile]) {
+    /// The verdict for `run`, whose jobs ended as `finished` says, and the result files the gates read.
+    ///
+    /// - Parameters:
+    ///   - artifacts: The run's stored artifacts, in recording order.
+    ///   - artifactAttempts: The attempt (1-based) that uploaded each artifact, by artifact name,
+    ///     where known.
+    ///   - performance: The run's benchmark series, with re-runs already made for the suspects
+    ///     (`PerformanceGate.suspects`), for `performance` gates.
+    func judge(_ run: RunRecord, finished: RunFinished, artifacts: [ArtifactSummary], artifactAttempts: [String: UInt32] = [:],
+               performance: [PerformanceEvidence] = []) -> (Verdict, [ResultFile]) {
         var inputJobs: [GateInputs.Job] = []
         var verdictJobs: [VerdictJob] = []
+        var finalAttempt: [String: UInt32] = [:]
         for summary in finished.jobs {
+            finalAttempt[summary.jobID] = summary.attempts
             let planned = run.indexByID[summary.jobID].map { run.jobs[$0].planned }
             let conclusion = Self.conclusion(summary.state)
             inputJobs.append(GateInputs.Job(id: summary.jobID, jobKey: planned?.jobKey ?? summary.jobID,
@@ -28,21 +43,34 @@ struct RunJudge {
             verdictJobs.append(VerdictJob(id: summary.jobID, status: conclusion, agent: summary.agentName,
                                           attempts: Int(summary.attempts),
                                           durationSeconds: Double(summary.durationMillis) / 1000,
-                                          exitCode: summary.exitCode.map(Int.init), retried: retried))
+                                          exitCode: summary.exitCode.map(Int.init), retried: retried,
+                                          flaky: FlakyTestFinder.isFlaky(retried: retried, final: conclusion)))
         }
-        let results = artifacts.compactMap { artifact -> ResultFile? in
-            guard let kind = Self.kind(artifact.kind), kind != .file else { return nil }
+        var results: [ResultFile] = []
+        var attemptResults: [FlakyTestFinder.AttemptResults] = []
+        for artifact in artifacts {
+            guard let kind = Self.kind(artifact.kind), kind != .file else { continue }
+            let file: ResultFile?
             switch readResultBytes(artifact) {
             case .success(let bytes):
-                return ResultFile.parse(bytes, job: artifact.jobID, name: artifact.name, kind: kind)
+                file = ResultFile.parse(bytes, job: artifact.jobID, name: artifact.name, kind: kind)
             case .failure(let reason):
-                return ResultFile(job: artifact.jobID, name: artifact.name, kind: kind, content: .missing(reason.message))
+                file = ResultFile(job: artifact.jobID, name: artifact.name, kind: kind, content: .missing(reason.message))
             }
+            guard let file else { continue }
+            let attempt = artifactAttempts[artifact.name]
+            if let attempt, case .junit(let report) = file.content {
+                attemptResults.append(FlakyTestFinder.AttemptResults(job: artifact.jobID, attempt: Int(attempt), cases: report.cases))
+            }
+            // The final attempt's results decide; an earlier attempt's are history.
+            if let attempt, let last = finalAttempt[artifact.jobID], attempt < last { continue }
+            results.append(file)
         }
         let verdict = GateEvaluator.judge(
-            run: run.id, gates: run.gates, inputs: GateInputs(jobs: inputJobs, results: results), emergency: run.emergency,
-            jobs: verdictJobs,
-            artifacts: artifacts.map { VerdictArtifact(name: $0.name, job: $0.jobID, size: $0.size, sha256: $0.sha256) })
+            run: run.id, gates: run.gates, inputs: GateInputs(jobs: inputJobs, results: results, performance: performance),
+            emergency: run.emergency, jobs: verdictJobs,
+            artifacts: artifacts.map { VerdictArtifact(name: $0.name, job: $0.jobID, size: $0.size, sha256: $0.sha256) },
+            flakyTests: FlakyTestFinder.find(attemptResults))
         return (verdict, results)
     }
 

@@ -73,6 +73,8 @@ private struct JobDTO: Codable {
     var artifacts: [ArtifactDTO]?
     var retryMax: Int?
     var retryOn: [String]?
+    var benchmarkRepeat: Int?
+    var benchmarkWarmup: Int?
 
     init(_ job: PlannedJob) {
         id = job.id; jobKey = job.jobKey; displayName = job.displayName; matrix = job.matrix.map(MatrixDTO.init)
@@ -82,6 +84,7 @@ private struct JobDTO: Codable {
         shard = job.shard.map(ShardDTO.init); shardTests = job.shardTests
         shardMember = job.shardMember.map(ShardMemberDTO.init); artifacts = job.artifacts.map(ArtifactDTO.init)
         retryMax = job.retry.maxRetries; retryOn = job.retry.on.map(\.rawValue).sorted()
+        benchmarkRepeat = job.benchmark?.repeatCount; benchmarkWarmup = job.benchmark?.warmup
     }
 
     var job: PlannedJob {
@@ -96,6 +99,9 @@ private struct JobDTO: Codable {
             job.shardMember = shardMember?.member
             if let retryMax, let retryOn {
                 job.retry = RetryPolicy(maxRetries: retryMax, on: Set(retryOn.compactMap(RetryPolicy.Reason.init(rawValue:))))
+            }
+            if let benchmarkRepeat, let benchmarkWarmup {
+                job.benchmark = BenchmarkSpec(repeatCount: benchmarkRepeat, warmup: benchmarkWarmup)
             }
             return job
         }
@@ -208,6 +214,8 @@ private struct GateDTO: Codable {
     var maxCritical: Int?
     var maxHigh: Int?
     var jobs: [String]?
+    var maxRegressionPercent: Double?
+    var minEffectPercent: Double?
 
     init(_ gate: GateSpec) {
         name = gate.name; blocking = gate.blocking; critical = gate.critical
@@ -216,6 +224,8 @@ private struct GateDTO: Codable {
         case .coverage(let min): rule = "coverage"; minPercent = min
         case .security(let critical, let high): rule = "security"; maxCritical = critical; maxHigh = high
         case .jobs(let keys): rule = "jobs"; jobs = keys
+        case .performance(let maxRegression, let minEffect):
+            rule = "performance"; maxRegressionPercent = maxRegression; minEffectPercent = minEffect
         }
     }
 
@@ -227,6 +237,7 @@ private struct GateDTO: Codable {
             case "coverage": decoded = .coverage(minPercent: minPercent ?? 0)
             case "security": decoded = .security(maxCritical: maxCritical ?? 0, maxHigh: maxHigh ?? 0)
             case "jobs": decoded = .jobs(jobs ?? [])
+            case "performance": decoded = .performance(maxRegressionPercent: maxRegressionPercent ?? 20, minEffectPercent: minEffectPercent ?? 5)
             default:
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown gate rule '\(rule)'"))
             }

@@ -6,6 +6,7 @@
 enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "initial schema", sql: initial),
+        Migration(version: 2, name: "benchmark samples", sql: benchmarkSamples),
     ]
 
     /// The version a database opened by this build ends up at.
@@ -136,5 +137,33 @@ enum Schema {
             detail TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX audit_log_by_subject ON audit_log (subject, id);
+        """
+
+    /// Benchmark samples, one row per measured iteration (see `CoordinatorStore+Benchmarks`).
+    ///
+    /// A series is (pipeline, job_id, metric, machine_class); `pipeline` is the file name as
+    /// submitted without a leading `./`, as in the test-timing keys. The key makes a resent
+    /// sample a no-op; `purpose` keeps confirmation re-runs out of the history baselines.
+    private static let benchmarkSamples = """
+        CREATE TABLE benchmark_samples (
+            run_id TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL CHECK (attempt >= 0),
+            metric TEXT NOT NULL,
+            iteration INTEGER NOT NULL CHECK (iteration >= 0),
+            purpose TEXT NOT NULL CHECK (purpose IN ('run', 'confirm')),
+            pipeline TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            lower_is_better INTEGER NOT NULL CHECK (lower_is_better IN (0, 1)),
+            machine_class TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            revision TEXT NOT NULL,
+            value REAL NOT NULL,
+            recorded_at INTEGER NOT NULL,
+            PRIMARY KEY (run_id, job_id, attempt, metric, iteration, purpose),
+            FOREIGN KEY (run_id, job_id) REFERENCES jobs (run_id, job_id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE INDEX benchmark_samples_by_series
+            ON benchmark_samples (pipeline, job_id, metric, machine_class, purpose, run_id);
         """
 }

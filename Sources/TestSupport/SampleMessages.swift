@@ -17,7 +17,7 @@ public enum SampleMessages {
     public static let agentHello = Hello(
         minVersion: 1, maxVersion: 1, role: .agent, name: "agent-07",
         labels: ["linux", "x86_64", "gpu:nvidia-ä100"], capacity: 4, fingerprint: fingerprint,
-        runningJobs: [job, JobRef(runID: "r1", jobID: "build", attempt: 1)])
+        runningJobs: [job, JobRef(runID: "r1", jobID: "build", attempt: 1)], machineClass: "epyc-7763.large_v2")
 
     /// A client Hello with every agent-only field empty.
     public static let clientHello = Hello(minVersion: 1, maxVersion: 1, role: .client, name: "ci-user@laptop")
@@ -37,7 +37,8 @@ public enum SampleMessages {
         .hello(agentHello),
         .hello(clientHello),
         .hello(Hello(minVersion: 0, maxVersion: .max, role: .agent, name: "",
-                     labels: [""], capacity: .max, fingerprint: nil, runningJobs: [])),
+                     labels: [""], capacity: .max, fingerprint: nil, runningJobs: [],
+                     machineClass: String(repeating: "x", count: Hello.maxMachineClassBytes))),
         .welcome(Welcome(version: 1, coordinatorName: "coordinator.eu-west ☁︎",
                          heartbeatIntervalMillis: 5_000, heartbeatTimeoutMillis: 15_000)),
         .heartbeat(Heartbeat(sequence: 0)),
@@ -96,6 +97,17 @@ public enum SampleMessages {
                                  shardTests: ["Tests/api/test_users.py", "pkg.Class/test_ünïcode", "tests::mod::case one"])),
         .assignJob(JobAssignment(job: JobRef(runID: "", jobID: "", attempt: 0), name: "", bundleSHA256: "",
                                  bundleSize: 0, env: [], steps: [], timeoutMillis: 0)),
+        .assignJob(JobAssignment(job: job, name: "bench (linux)", bundleSHA256: String(repeating: "0f", count: 32),
+                                 bundleSize: 4_096, env: [], steps: [StepSpec(name: "bench", run: "make bench")],
+                                 timeoutMillis: 0, benchmark: BenchmarkSettings(repeatCount: BenchmarkSettings.maxRepeatCount,
+                                                                                warmup: 0))),
+        .metricSamples(MetricSamples(job: job, iteration: 3, metrics: [
+            MetricSample(name: "parse.p50 — “json”", unit: "µs", value: 12.5, lowerIsBetter: true),
+            MetricSample(name: "throughput", unit: "", value: -Double.greatestFiniteMagnitude, lowerIsBetter: false),
+            MetricSample(name: "denormal", unit: "s", value: Double.leastNonzeroMagnitude, lowerIsBetter: true),
+        ])),
+        .metricSamples(MetricSamples(job: JobRef(runID: "", jobID: "", attempt: 0), iteration: .max,
+                                     metrics: [MetricSample(name: "x", unit: "", value: -0.0, lowerIsBetter: true)])),
         .jobStarted(JobStarted(job: job)),
         .stepStarted(StepStarted(job: job, stepIndex: 7)),
         .stepFinished(StepFinished(job: job, stepIndex: 7, outcome: .timedOut, exitCode: Int32.min,

@@ -137,7 +137,7 @@ extension EndToEndTests {
             #expect(report.row("sleeper")?.status == "agent lost", "\(result.stdout)")
             #expect(coordinator.isRunning, "\(coordinator.transcript)")
 
-            // Resumed, the agent finds its session gone and cancels the job it can no longer report.
+            // Resumed, the agent reconnects and reports the job; the coordinator, which gave up on it, has it killed.
             let survivors = await waitUntilGone(harness.recordedPIDs(pids), timeout: .seconds(20))
             #expect(survivors.isEmpty,
                     "job processes outlived the resumed agent: \(survivors.map { "\($0) \(procState($0))" })\n\(agent.transcript)")

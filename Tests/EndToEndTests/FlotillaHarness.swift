@@ -63,6 +63,21 @@ final class FlotillaHarness: @unchecked Sendable {
         return process
     }
 
+    /// Starts another program (a system tool wrapping `flotilla`, say); stopped by ``shutdown()`` like the rest.
+    func startCommand(_ executablePath: String, _ arguments: [String], label: String) throws -> ChildProcess {
+        let number = lock.withLock { () -> Int in started += 1; return started }
+        let stem = directory.file("logs/\(number)-\(label)")
+        let process = try ChildProcess(executablePath: executablePath, arguments: arguments, workingDirectory: directory.path,
+                                       stdoutPath: stem + ".out", stderrPath: stem + ".err")
+        lock.withLock { processes.append(process) }
+        return process
+    }
+
+    /// Runs another program to completion (bounded by ``commandTimeout``).
+    func runCommand(_ executablePath: String, _ arguments: [String], label: String) async throws -> Finished {
+        try await finish(try startCommand(executablePath, arguments, label: label))
+    }
+
     /// Runs `flotilla ARGUMENTS` to completion (bounded by ``commandTimeout``).
     ///
     /// - Throws: ``HarnessError`` with the transcript when it does not finish in time.

@@ -117,7 +117,7 @@ func checkCausalOrder(_ run: JobRun, stepCount: Int, sourceLocation: SourceLocat
         case .stepFinished(let step):
             #expect(startedSteps.contains(step.stepIndex) == (step.outcome != .skipped), sourceLocation: sourceLocation)
             finishedSteps.insert(step.stepIndex)
-        case .jobStarted, .jobFinished:
+        case .jobStarted, .jobFinished, .metricSamples:
             break
         }
     }

@@ -26,6 +26,7 @@ struct JobRunnerTests {
             case .stepStarted(let step): "step+\(step.stepIndex)"
             case .log: "log"
             case .stepFinished(let step): "step-\(step.stepIndex)"
+            case .metricSamples: "metrics"
             case .jobFinished: "job-"
             }
         }

@@ -54,12 +54,20 @@ struct ArtifactServiceTests {
             .send(Self.agent, .artifactAck(ArtifactAck(job: ref, artifactID: 0, status: .stored, message: "stored as junit.xml"))),
             .send(Fixture.client, .artifactStored(ArtifactStored(runID: runID, record: record))),
         ])
-        // The same name again from the same run gets a suffix; identical content is stored once.
-        let second = upload(bytes, id: 1)
-        #expect(second.first == .send(Self.agent, .artifactAck(ArtifactAck(job: ref, artifactID: 1, status: .stored,
+        // The same file uploaded again (an agent starting over after a reconnect) is recorded once.
+        let again = upload(bytes, id: 1)
+        #expect(again.first == .send(Self.agent, .artifactAck(ArtifactAck(job: ref, artifactID: 1, status: .stored,
+                                                                           message: "stored as junit.xml"))))
+        #expect(try service.catalog.artifacts(ofRun: runID)?.map(\.name) == ["junit.xml"])
+        // Other content under the same name gets a suffix; identical content is stored once on disk.
+        let changed = Array("<testsuite name='b'/>".utf8)
+        let second = upload(changed, id: 2)
+        #expect(second.first == .send(Self.agent, .artifactAck(ArtifactAck(job: ref, artifactID: 2, status: .stored,
                                                                             message: "stored as junit-2.xml"))))
         #expect(try service.catalog.artifacts(ofRun: runID)?.map(\.name) == ["junit.xml", "junit-2.xml"])
-        #expect(filesBelow(directory.file("artifacts/sha256")) == ["\(sha.prefix(2))/\(sha)"])
+        let changedSHA = SHA256Hasher.hash(changed)
+        #expect(filesBelow(directory.file("artifacts/sha256")).sorted()
+            == ["\(sha.prefix(2))/\(sha)", "\(changedSHA.prefix(2))/\(changedSHA)"].sorted())
     }
 
     @Test("uploads for a job that is not running there are rejected, and the client is told")

@@ -1,4 +1,6 @@
 import Testing
+import WireProtocol
+import FlotillaCore
 import FlotillaCoordinator
 
 @Suite("Scheduler placement")
@@ -102,5 +104,87 @@ struct SchedulerTests {
         let placed = Scheduler.place(candidates: candidates("ghost", count: 2) + candidates("r", count: 1),
                                      runOrder: ["r"], slots: [slot(1, "a", free: 5)])
         #expect(describe(placed) == ["r#0->1"])
+    }
+}
+
+@Suite("Scheduler: exclusive benchmark jobs")
+struct ExclusiveSchedulingTests {
+    private func benchmark(_ id: String) -> PlannedJob {
+        var job = Fixture.job(id)
+        job.benchmark = BenchmarkSpec(repeatCount: 3, warmup: 1)
+        return job
+    }
+
+    @Test func benchmarkWaitsForAnIdleAgentAndThenNothingElseIsPlacedThere() {
+        var core = Fixture.core(agents: [Fixture.hello("big", capacity: 4)])
+        let (runID, first) = core.submit([Fixture.job("build"), benchmark("bench"), Fixture.job("lint"), Fixture.job("docs")])
+        // The agent is busy with other work, so the benchmark waits.
+        #expect(first.placed == ["1:build", "1:lint", "1:docs"])
+        _ = core.received(Fixture.finished(runID, "build", .success), from: 1, now: 1)
+        _ = core.received(Fixture.finished(runID, "lint", .success), from: 1, now: 2)
+        let idle = core.received(Fixture.finished(runID, "docs", .success), from: 1, now: 3)
+        #expect(idle.placed == ["1:bench"], "placed once the agent runs nothing")
+
+        // While it runs, a new run's jobs are not placed on that agent, though it has 3 free slots.
+        let (otherRun, other) = core.submit([Fixture.job("test")], now: 4)
+        #expect(other.placed.isEmpty)
+        let done = core.received(Fixture.finished(runID, "bench", .success), from: 1, now: 5)
+        #expect(done.placed == ["1:test"])
+        #expect(core.state(otherRun, "test") == .assigned)
+    }
+
+    @Test func ordinaryJobsGoToOtherAgentsWhileABenchmarkRuns() {
+        var core = Fixture.core(agents: [Fixture.hello("a", capacity: 2), Fixture.hello("b", capacity: 2)])
+        let (_, placed) = core.submit([benchmark("bench"), Fixture.job("x"), Fixture.job("y"), Fixture.job("z")])
+        let onA = placed.placed.filter { $0.hasPrefix("1:") }
+        let onB = placed.placed.filter { $0.hasPrefix("2:") }
+        let benchAgent = String(placed.placed.first { $0.hasSuffix(":bench") }?.prefix(1) ?? "?")
+        let shared = benchAgent == "1" ? onA : onB
+        #expect(shared == [benchAgent + ":bench"], "nothing shares the benchmark's agent: \(placed.placed)")
+        #expect(placed.placed.count == 3, "the other agent takes two jobs; the third waits: \(placed.placed)")
+    }
+}
+
+@Suite("Coordinator core: benchmark confirmation re-runs")
+struct BenchmarkConfirmationTests {
+    private func hello(_ name: String, machineClass: String) -> Hello {
+        var hello = Fixture.hello(name, capacity: 2)
+        hello.machineClass = machineClass
+        return hello
+    }
+
+    private func benchmark(_ id: String) -> PlannedJob {
+        var job = Fixture.job(id)
+        job.benchmark = BenchmarkSpec(repeatCount: 3, warmup: 0)
+        return job
+    }
+
+    @Test func confirmationGoesToAnotherAgentOfTheSameClassAndTheRunWaitsForIt() {
+        var core = Fixture.core(agents: [hello("fast-1", machineClass: "fast"), hello("slow-1", machineClass: "slow"),
+                                         hello("fast-2", machineClass: "fast")])
+        let (runID, placed) = core.submit([benchmark("bench")])
+        #expect(placed.placed == ["1:bench"], "name order among equally free agents")
+        let (id, actions) = core.confirmBenchmark(runID: runID, jobID: "bench", machineClass: "fast",
+                                                  avoidAgent: "fast-1", now: 5)
+        #expect(id == "bench-confirm")
+        #expect(actions.contains { if case .send(Fixture.client, .runAccepted(let a)) = $0 { a.jobs.count == 2 } else { false } })
+        #expect(actions.placed == ["3:bench-confirm"], "the other idle agent of the class, never the slow one")
+        _ = core.received(Fixture.finished(runID, "bench", .success), from: 1, now: 6)
+        #expect(core.runs[runID]?.isFinished == false, "the run waits for its confirmation")
+        let end = core.received(.jobFinished(JobFinished(job: Fixture.ref(runID, "bench-confirm"), outcome: .failure,
+                                                         exitCode: 1, durationMillis: 1)), from: 3, now: 7)
+        #expect(end.runFinished?.outcome == .succeeded, "a failed confirmation does not fail the run")
+    }
+
+    @Test func withoutAnotherAgentOfTheClassTheSameOneConfirms() {
+        var core = Fixture.core(agents: [hello("fast-1", machineClass: "fast"), hello("slow-1", machineClass: "slow")])
+        let (runID, _) = core.submit([benchmark("bench")])
+        let (_, added) = core.confirmBenchmark(runID: runID, jobID: "bench", machineClass: "fast", avoidAgent: "fast-1", now: 5)
+        #expect(added.placed.isEmpty, "never on the slow class, and fast-1 is busy")
+        let done = core.received(Fixture.finished(runID, "bench", .success), from: 1, now: 6)
+        #expect(done.placed == ["1:bench-confirm"])
+        // One confirmation per job; a confirmation is never confirmed again.
+        #expect(core.confirmBenchmark(runID: runID, jobID: "bench", machineClass: "fast", avoidAgent: "x", now: 7).0 == nil)
+        #expect(core.confirmBenchmark(runID: runID, jobID: "bench-confirm", machineClass: "fast", avoidAgent: "x", now: 7).0 == nil)
     }
 }

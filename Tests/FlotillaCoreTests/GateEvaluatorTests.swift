@@ -47,7 +47,7 @@ struct GateEvaluatorTests {
     static let passing: [ResultFile] = [F.junit(passed: 3), F.coverage(covered: 90, valid: 100), F.sarif([5.0, nil])]
     static let failing: [ResultFile] = [F.junit(passed: 2, failed: ["bad"]), F.coverage(covered: 72, valid: 100), F.sarif([9.5])]
 
-    @Test(arguments: GateKind.allCases)
+    @Test(arguments: [GateKind.tests, .coverage, .security, .jobs])
     func passWhenTheThresholdIsMet(_ kind: GateKind) throws {
         let gate = try #require(Self.gates.first { $0.kind == kind })
         let result = F.evaluate(gate, results: Self.passing)
@@ -55,7 +55,7 @@ struct GateEvaluatorTests {
         #expect(result.kind == kind && result.blocking && result.critical && result.threshold == gate.threshold)
     }
 
-    @Test(arguments: GateKind.allCases, [true, false])
+    @Test(arguments: [GateKind.tests, .coverage, .security, .jobs], [true, false])
     func failWhenBlockingWarnWhenAdvisory(_ kind: GateKind, _ blocking: Bool) throws {
         var gate = try #require(Self.gates.first { $0.kind == kind })
         gate.blocking = blocking
@@ -65,7 +65,7 @@ struct GateEvaluatorTests {
         #expect(!result.value.isEmpty && !result.detail.isEmpty)
     }
 
-    @Test(arguments: GateKind.allCases, [true, false])
+    @Test(arguments: [GateKind.tests, .coverage, .security, .jobs], [true, false])
     func emergencySkipsOnlyNonCriticalGates(_ kind: GateKind, _ critical: Bool) throws {
         var gate = try #require(Self.gates.first { $0.kind == kind })
         gate.critical = critical

@@ -141,8 +141,8 @@ struct PipelineArtifactsTests {
     static let badGates: [(String, Int, Int, String)] = [
         ("gates: {a: 1}", 6, 8, "gates: expected a list of gates such as '- {name: unit tests, kind: tests}', found a mapping"),
         ("gates:\n  - unit tests", 7, 5, "gates[0]: expected a mapping with 'name' and 'kind', found string 'unit tests'"),
-        ("gates:\n  - name: x", 7, 5, "gates[0] has no 'kind'; expected one of tests, coverage, security, jobs"),
-        ("gates:\n  - {name: x, kind: perf}", 7, 21, "gates[0].kind: unknown gate kind 'perf'; expected one of tests, coverage, security, jobs"),
+        ("gates:\n  - name: x", 7, 5, "gates[0] has no 'kind'; expected one of tests, coverage, security, jobs, performance"),
+        ("gates:\n  - {name: x, kind: perf}", 7, 21, "gates[0].kind: unknown gate kind 'perf'; expected one of tests, coverage, security, jobs, performance"),
         ("gates:\n  - {name: x, kind: tests, min: 80}", 7, 28,
          "unknown key 'min' in gate 'x' (kind tests); allowed keys: name, kind, blocking, critical, max-failures"),
         ("gates:\n  - name: c\n    kind: coverage", 7, 5,
@@ -188,7 +188,7 @@ struct PipelineArtifactsTests {
             """
         let lines = diagnostics(yaml).map { "\($0.line):\($0.column): \($0.message)" }
         #expect(lines == [
-            "2:21: gates[0].kind: unknown gate kind 'nope'; expected one of tests, coverage, security, jobs",
+            "2:21: gates[0].kind: unknown gate kind 'nope'; expected one of tests, coverage, security, jobs, performance",
             "3:36: invalid 'gates[1].min': expected a percentage from 0 to 100, found number 101",
             "3:51: invalid 'gates[1].blocking': expected true or false, found string 'maybe'",
             "9:16: jobs.test.artifacts[0].path: absolute path '/abs' is not allowed; artifact paths are relative to the job's workspace",

@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Schema migrations")
 struct MigrationTests {
-    private static let tables = ["agents", "artifacts", "attempts", "audit_log", "jobs", "log_chunks", "runs",
-                                 "test_cases", "timing_reports", "verdicts"]
+    private static let tables = ["agents", "artifacts", "attempts", "audit_log", "benchmark_samples", "jobs", "log_chunks",
+                                 "runs", "test_cases", "timing_reports", "verdicts"]
 
     private func tableNames(_ store: CoordinatorStore) throws -> [String] {
         try store.db.query("""

@@ -28,7 +28,8 @@ struct RunStoreTests {
         // A field added to one of these types must be added to PlanCoding too; these counts
         // are here to fail when that was forgotten.
         let job = Samples.job("x")
-        #expect(Mirror(reflecting: job).children.count == 19)
+        #expect(Mirror(reflecting: job).children.count == 20)
+        #expect(Mirror(reflecting: job.benchmark!).children.count == 2)
         #expect(Mirror(reflecting: job.retry).children.count == 2)
         #expect(Mirror(reflecting: job.steps[0]).children.count == 9)
         #expect(Mirror(reflecting: job.matrix[0]).children.count == 3)

@@ -49,6 +49,7 @@ enum Samples {
         job.shardTests = ["A.test1", "B/test2"]
         job.shardMember = ShardMember(parentID: "test-linux", index: 1, count: 4)
         job.retry = RetryPolicy(maxRetries: 3, on: [.agentLost, .failure])
+        job.benchmark = BenchmarkSpec(repeatCount: 7, warmup: 2)
         return job
     }
 
@@ -59,6 +60,7 @@ enum Samples {
         GateSpec(name: "security", rule: .security(maxCritical: 0, maxHigh: 2), critical: false),
         GateSpec(name: "builds", rule: .jobs(["build", "package"])),
         GateSpec(name: "all", rule: .jobs([])),
+        GateSpec(name: "speed", rule: .performance(maxRegressionPercent: 20, minEffectPercent: 2.5), blocking: false),
     ]
 
     static func plan(_ jobs: [PlannedJob]) -> Plan { Plan(jobs: jobs, warnings: ["ignored"], gates: gates) }

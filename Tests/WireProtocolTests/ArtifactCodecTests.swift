@@ -43,14 +43,15 @@ struct ArtifactCodecTests {
         withArtifacts.artifacts = [ArtifactRequest(path: "out/*.xml", name: "", kind: .junit)]
         let plainBody = MessageCodec.encodeBody(.assignJob(plain))
         let fullBody = MessageCodec.encodeBody(.assignJob(withArtifacts))
-        // timeout, then an empty artifacts list, then the (empty) shardTests list that follows it.
-        #expect(Array(plainBody.suffix(16)) == [0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0])
-        #expect(Array(fullBody.prefix(plainBody.count - 8)) == Array(plainBody.dropLast(8)))
-        #expect(Array(fullBody.suffix(1 + 4 + 4 + 4 + 9 + 4))
-                == [0, 0, 0, 1, 0, 0, 0, 9] + Array("out/*.xml".utf8) + [0, 0, 0, 0, 2] + [0, 0, 0, 0])
+        // timeout, then an empty artifacts list, then the (empty) shardTests list and the
+        // (absent) benchmark that follow it.
+        #expect(Array(plainBody.suffix(17)) == [0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(Array(fullBody.prefix(plainBody.count - 9)) == Array(plainBody.dropLast(9)))
+        #expect(Array(fullBody.suffix(4 + 13 + 5 + 4 + 1))
+                == [0, 0, 0, 1, 0, 0, 0, 9] + Array("out/*.xml".utf8) + [0, 0, 0, 0, 2] + [0, 0, 0, 0] + [0])
         #expect(try MessageCodec.decode(type: MessageType.assignJob.rawValue, body: fullBody) == .assignJob(withArtifacts))
         // The list is required: an assignment that stops after the timeout is truncated.
-        #expect(decodeError(.assignJob, Array(plainBody.dropLast(8)))?.malformedField == "artifacts")
+        #expect(decodeError(.assignJob, Array(plainBody.dropLast(9)))?.malformedField == "artifacts")
     }
 
     @Test("names that are not one portable path component are malformed",

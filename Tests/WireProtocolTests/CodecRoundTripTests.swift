@@ -66,6 +66,7 @@ struct CodecRoundTripTests {
             0, 0, 0, 0, // capacity
             0x00, // fingerprint: absent
             0, 0, 0, 0, // runningJobs: 0 elements
+            0, 0, 0, 0, // machineClass: empty string
         ]
         #expect(MessageCodec.encodeBody(.hello(hello)) == expectedBody)
     }

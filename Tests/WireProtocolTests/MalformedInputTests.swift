@@ -30,7 +30,7 @@ struct MalformedInputTests {
     func badOptionalTag() {
         let hello = MessageCodec.encodeBody(.hello(SampleMessages.clientHello))
         var bytes = hello
-        bytes[bytes.count - 5] = 2 // fingerprint tag, just before the 4-byte runningJobs count
+        bytes[bytes.count - 9] = 2 // fingerprint tag, before the runningJobs count and the machineClass length
         #expect(decodeError(.hello, bytes)?.malformedField == "fingerprint")
     }
 

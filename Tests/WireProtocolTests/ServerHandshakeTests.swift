@@ -190,9 +190,26 @@ struct ServerHandshakeTests {
         withFingerprint.fingerprint = SampleMessages.fingerprint
         var withJobs = Self.clientHello
         withJobs.runningJobs = [SampleMessages.job]
-        for hello in [withLabels, withCapacity, withFingerprint, withJobs] {
+        var withClass = Self.clientHello
+        withClass.machineClass = "big"
+        for hello in [withLabels, withCapacity, withFingerprint, withJobs, withClass] {
             var machine = server(role: .client, name: Self.clientHello.name)
             #expect(rejectCode(machine.received(.hello(hello))) == .notAuthorized)
+        }
+    }
+
+    @Test("an agent's machine class is empty or 1-64 characters of [A-Za-z0-9._-]",
+          arguments: [("", true), ("c5.metal", true), ("a b", false), ("x/y", false), ("ü", false)])
+    func agentMachineClass(name: String, accepted: Bool) {
+        var hello = Self.agentHello
+        hello.machineClass = name
+        var machine = server()
+        let action = machine.received(.hello(hello))
+        if accepted {
+            #expect(machine.isEstablished)
+        } else {
+            #expect(action == .reject(ProtocolError.invalidHello(field: "machineClass",
+                                                                 reason: Hello.machineClassProblem(name) ?? "").replyMessage!))
         }
     }
 
@@ -222,7 +239,7 @@ struct ServerHandshakeTests {
     }
 
     static let fromAgent: Set<MessageType> = [.heartbeat, .jobStarted, .stepStarted, .stepFinished, .logChunk,
-                                              .jobFinished, .bundleRequest, .bundleChunk,
+                                              .jobFinished, .metricSamples, .bundleRequest, .bundleChunk,
                                               .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused]
     static let fromClient: Set<MessageType> = [.heartbeat, .submitRun, .bundleRequest, .bundleChunk,
                                                .listArtifacts, .fetchArtifact,

@@ -13,13 +13,14 @@ struct ShardCodecTests {
         sharded.shardTests = ["a", "é"]
         let plainBody = MessageCodec.encodeBody(.assignJob(Self.plain))
         let body = MessageCodec.encodeBody(.assignJob(sharded))
-        // Everything up to the artifacts list is unchanged; the empty list of an unsharded job is four zeros.
-        #expect(Array(plainBody.suffix(4)) == [0, 0, 0, 0])
-        #expect(Array(body.prefix(plainBody.count - 4)) == Array(plainBody.dropLast(4)))
-        #expect(Array(body.suffix(4 + 5 + 6)) == [0, 0, 0, 2, 0, 0, 0, 1, 0x61, 0, 0, 0, 2, 0xC3, 0xA9])
+        // Everything up to the artifacts list is unchanged; the empty list of an unsharded job is
+        // four zeros, followed by the absent benchmark (one zero).
+        #expect(Array(plainBody.suffix(5)) == [0, 0, 0, 0, 0])
+        #expect(Array(body.prefix(plainBody.count - 5)) == Array(plainBody.dropLast(5)))
+        #expect(Array(body.suffix(4 + 5 + 6 + 1)) == [0, 0, 0, 2, 0, 0, 0, 1, 0x61, 0, 0, 0, 2, 0xC3, 0xA9, 0])
         #expect(try MessageCodec.decode(type: MessageType.assignJob.rawValue, body: body) == .assignJob(sharded))
         // The list is required: an assignment that ends after its artifacts is truncated.
-        #expect(decodeError(.assignJob, Array(plainBody.dropLast(4)))?.malformedField == "shardTests")
+        #expect(decodeError(.assignJob, Array(plainBody.dropLast(5)))?.malformedField == "shardTests")
     }
 
     @Test("an id with a line break or NUL is malformed: the agent writes one id per line",

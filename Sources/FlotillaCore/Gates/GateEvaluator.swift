@@ -2,7 +2,9 @@
 /// results out, no I/O.
 ///
 /// **Gate status.** A gate whose threshold is met is `pass`. One that is not met is `fail` when
-/// it is blocking and `warn` when it is advisory (`blocking: false`). A gate that cannot be
+/// it is blocking and `warn` when it is advisory (`blocking: false`). A `performance` gate also
+/// warns, blocking or not, on a confirmed regression within `max-regression` or a suspected one
+/// that was not re-run (see `PerformanceGate`). A gate that cannot be
 /// evaluated is `error`: no result files of its kind were collected, a result file could not be
 /// read (the message is the parser's), or the results hold nothing to judge (no test cases, no
 /// coverable lines). In an emergency run (`--emergency`) gates with `critical: false` are
@@ -23,9 +25,10 @@ public enum GateEvaluator {
     ///   - gates: The pipeline's gates (`Plan.gates`).
     ///   - inputs: The run's jobs and result files.
     ///   - emergency: Whether the run was started with `--emergency` (skips non-critical gates).
+    ///   - run: The run id, named in a `performance` gate's detail when a series has no revision.
     /// - Returns: One result per gate, in the same order.
-    public static func evaluate(gates: [GateSpec], inputs: GateInputs, emergency: Bool) -> [GateResult] {
-        gates.map { evaluate($0, inputs: inputs, emergency: emergency) }
+    public static func evaluate(gates: [GateSpec], inputs: GateInputs, emergency: Bool, run: String = "") -> [GateResult] {
+        gates.map { evaluate($0, inputs: inputs, emergency: emergency, run: run) }
     }
 
     /// The verdict for gate results and jobs (see the type's documentation for the rule).
@@ -41,14 +44,15 @@ public enum GateEvaluator {
     ///   - run: The run id.
     ///   - jobs: The jobs as the verdict reports them (agent, attempts, duration, exit code).
     ///   - artifacts: The stored artifacts with their sizes and checksums.
+    ///   - flakyTests: Tests that failed and then passed on a retry (`FlakyTestFinder`); reported only.
     public static func judge(run: String, gates: [GateSpec], inputs: GateInputs, emergency: Bool,
-                             jobs: [VerdictJob], artifacts: [VerdictArtifact]) -> Verdict {
-        let results = evaluate(gates: gates, inputs: inputs, emergency: emergency)
+                             jobs: [VerdictJob], artifacts: [VerdictArtifact], flakyTests: [FlakyTest] = []) -> Verdict {
+        let results = evaluate(gates: gates, inputs: inputs, emergency: emergency, run: run)
         return Verdict(run: run, verdict: verdict(gates: results, jobs: inputs.jobs), emergency: emergency,
-                       gates: results, jobs: jobs, artifacts: artifacts)
+                       gates: results, jobs: jobs, artifacts: artifacts, flakyTests: flakyTests)
     }
 
-    private static func evaluate(_ gate: GateSpec, inputs: GateInputs, emergency: Bool) -> GateResult {
+    private static func evaluate(_ gate: GateSpec, inputs: GateInputs, emergency: Bool, run: String) -> GateResult {
         var result = GateResult(name: gate.name, kind: gate.kind, status: .pass, blocking: gate.blocking, critical: gate.critical,
                                 value: "", threshold: gate.threshold, detail: "")
         if emergency && !gate.critical {
@@ -62,11 +66,14 @@ public enum GateEvaluator {
         case .coverage(let minPercent): outcome = coverage(minPercent: minPercent, inputs.results)
         case .security(let maxCritical, let maxHigh): outcome = security(maxCritical: maxCritical, maxHigh: maxHigh, inputs.results)
         case .jobs(let keys): outcome = jobs(keys, inputs.jobs)
+        case .performance(let maxRegression, let minEffect):
+            outcome = PerformanceGate.outcome(maxRegressionPercent: maxRegression, minEffectPercent: minEffect,
+                                              inputs.performance, run: run)
         }
         result.value = outcome.value
         result.detail = outcome.detail
         switch outcome.met {
-        case true?: result.status = .pass
+        case true?: result.status = outcome.warned ? .warn : .pass
         case false?: result.status = gate.blocking ? .fail : .warn
         case nil: result.status = .error
         }
@@ -103,11 +110,13 @@ public enum GateEvaluator {
     }
 }
 
-/// What one gate's check found: `met` is nil when it could not be evaluated.
+/// What one gate's check found: `met` is nil when it could not be evaluated; `warned` marks a
+/// met threshold that still deserves a warning (a `performance` gate's smaller regressions).
 struct GateOutcome: Error {
     var met: Bool?
     var value: String
     var detail: String
+    var warned = false
 
     static func error(_ detail: String) -> GateOutcome { GateOutcome(met: nil, value: "", detail: detail) }
 }

@@ -10,7 +10,7 @@ public enum JobConclusion: String, Sendable, Equatable, CaseIterable {
     case skipped
 }
 
-/// Everything gates read: the run's jobs and their result files.
+/// Everything gates read: the run's jobs, their result files and benchmark series.
 public struct GateInputs: Sendable, Equatable {
     /// A finished job.
     public struct Job: Sendable, Equatable {
@@ -42,6 +42,11 @@ public struct GateInputs: Sendable, Equatable {
     public var jobs: [Job]
     /// Result files of kinds junit, coverage and sarif, readable or not.
     public var results: [ResultFile]
+    /// Benchmark series of the run, with their histories and any confirming re-runs
+    /// (what `performance` gates judge).
+    public var performance: [PerformanceEvidence]
 
-    public init(jobs: [Job], results: [ResultFile] = []) { self.jobs = jobs; self.results = results }
+    public init(jobs: [Job], results: [ResultFile] = [], performance: [PerformanceEvidence] = []) {
+        self.jobs = jobs; self.results = results; self.performance = performance
+    }
 }

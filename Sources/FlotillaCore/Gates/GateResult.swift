@@ -4,7 +4,8 @@ public enum GateStatus: String, Sendable, Equatable, CaseIterable {
     case pass
     /// A blocking gate's threshold was not met.
     case fail
-    /// An advisory (non-blocking) gate's threshold was not met; does not fail the verdict.
+    /// An advisory (non-blocking) gate's threshold was not met, or a `performance` gate found a
+    /// regression below its `max-regression` or one it could not confirm; does not fail the verdict.
     case warn
     /// Not evaluated: an emergency run skips non-critical gates.
     case skipped

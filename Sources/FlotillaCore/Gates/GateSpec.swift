@@ -8,6 +8,9 @@ public enum GateKind: String, Sendable, Equatable, CaseIterable {
     case security
     /// Job outcomes: every listed job (or every job) succeeded.
     case jobs
+    /// Benchmark samples: no confirmed regression above `max-regression` against the history
+    /// on the same machine class.
+    case performance
 }
 
 /// One entry of the top-level `gates:` list: a question the verdict must answer.
@@ -29,6 +32,10 @@ public enum GateKind: String, Sendable, Equatable, CaseIterable {
 ///   - name: builds
 ///     kind: jobs
 ///     jobs: [build, package]
+///   - name: speed
+///     kind: performance
+///     max-regression: 20%  # a confirmed regression above this fails
+///     min-effect: 5%       # smaller changes are noise; between the two warns
 /// ```
 public struct GateSpec: Sendable, Equatable {
     /// The check and its thresholds.
@@ -41,6 +48,10 @@ public struct GateSpec: Sendable, Equatable {
         case security(maxCritical: Int, maxHigh: Int)
         /// These job keys (every matrix combination of each), or every job when empty, succeeded.
         case jobs([String])
+        /// No benchmark series regressed, confirmed by a re-run, by more than `maxRegressionPercent`
+        /// (default 20); confirmed regressions above `minEffectPercent` (default 5) but within it
+        /// warn. Both are percentages of the baseline: 0 < min-effect ≤ max-regression ≤ 1000.
+        case performance(maxRegressionPercent: Double, minEffectPercent: Double)
     }
 
     /// Unique within the pipeline; what reports show.
@@ -61,6 +72,7 @@ public struct GateSpec: Sendable, Equatable {
         case .coverage: return .coverage
         case .security: return .security
         case .jobs: return .jobs
+        case .performance: return .performance
         }
     }
 
@@ -71,6 +83,8 @@ public struct GateSpec: Sendable, Equatable {
         case .coverage(let min): return "min \(GateFormat.number(min))%"
         case .security(let critical, let high): return "max-critical \(critical), max-high \(high)"
         case .jobs(let keys): return keys.isEmpty ? "all jobs succeed" : "jobs succeed: \(keys.joined(separator: ", "))"
+        case .performance(let maxRegression, let minEffect):
+            return "max-regression \(GateFormat.number(maxRegression))%, min-effect \(GateFormat.number(minEffect))%"
         }
     }
 }

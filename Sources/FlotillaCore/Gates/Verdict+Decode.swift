@@ -31,12 +31,17 @@ extension Verdict {
             jobs: try r.list("jobs") { j throws(VerdictDecodeError) in
                 VerdictJob(id: try j.string("id"), status: try j.enumeration("status", JobConclusion.self), agent: try j.string("agent"),
                            attempts: try j.integer("attempts"), durationSeconds: try j.number("duration_s"),
-                           exitCode: try j.optionalInteger("exit_code"), retried: try j.optionalStrings("retried"))
+                           exitCode: try j.optionalInteger("exit_code"), retried: try j.optionalStrings("retried"),
+                           flaky: try j.optionalBool("flaky") ?? false)
             },
             artifacts: try r.list("artifacts") { a throws(VerdictDecodeError) in
                 let size = try a.integer("size")
                 guard size >= 0 else { throw VerdictDecodeError("\(a.path).size: expected a byte count of at least 0, found \(size)") }
                 return VerdictArtifact(name: try a.string("name"), job: try a.string("job"), size: UInt64(size), sha256: try a.string("sha256"))
+            },
+            flakyTests: try r.optionalList("flaky_tests") { t throws(VerdictDecodeError) in
+                FlakyTest(job: try t.string("job"), test: try t.string("test"), failedAttempts: try t.integers("failed_attempts"),
+                          passedAttempt: try t.integer("passed_attempt"))
             })
         return verdict
     }
@@ -89,6 +94,36 @@ private struct VerdictFields {
             throw mistyped(key, "a whole number", v)
         }
         return Int(n)
+    }
+
+    /// Whether the object has `key` at all (members newer verdicts added are optional).
+    private func has(_ key: String) -> Bool {
+        guard case .object(let members) = value else { return false }
+        return members.contains { $0.key == key }
+    }
+
+    /// A flag that older verdicts may not have; nil when absent.
+    func optionalBool(_ key: String) throws(VerdictDecodeError) -> Bool? {
+        has(key) ? try bool(key) : nil
+    }
+
+    /// A list that older verdicts may not have; absent reads as empty.
+    func optionalList<T>(_ key: String, _ element: (VerdictFields) throws(VerdictDecodeError) -> T) throws(VerdictDecodeError) -> [T] {
+        has(key) ? try list(key, element) : []
+    }
+
+    /// A list of whole numbers.
+    func integers(_ key: String) throws(VerdictDecodeError) -> [Int] {
+        let v = try member(key)
+        guard case .array(let items) = v else { throw mistyped(key, "a list of whole numbers", v) }
+        var numbers: [Int] = []
+        for item in items {
+            guard case .number(let n) = item, n.isFinite, n == n.rounded(), abs(n) <= 9_007_199_254_740_992 else {
+                throw mistyped(key, "a list of whole numbers", item)
+            }
+            numbers.append(Int(n))
+        }
+        return numbers
     }
 
     func optionalInteger(_ key: String) throws(VerdictDecodeError) -> Int? {

@@ -13,11 +13,14 @@ public struct Verdict: Sendable, Equatable {
     public var gates: [GateResult]
     public var jobs: [VerdictJob]
     public var artifacts: [VerdictArtifact]
+    /// Tests that failed in an attempt of a job and passed in a later one. Reported, never
+    /// judged: the final attempt's results decide the `tests` gates.
+    public var flakyTests: [FlakyTest]
 
     public init(run: String, verdict: VerdictStatus, emergency: Bool = false, gates: [GateResult] = [],
-                jobs: [VerdictJob] = [], artifacts: [VerdictArtifact] = []) {
+                jobs: [VerdictJob] = [], artifacts: [VerdictArtifact] = [], flakyTests: [FlakyTest] = []) {
         self.run = run; self.verdict = verdict; self.emergency = emergency
-        self.gates = gates; self.jobs = jobs; self.artifacts = artifacts
+        self.gates = gates; self.jobs = jobs; self.artifacts = artifacts; self.flakyTests = flakyTests
     }
 }
 
@@ -45,11 +48,29 @@ public struct VerdictJob: Sendable, Equatable {
     public var exitCode: Int?
     /// Why each earlier attempt was run again (`agent-lost`, `failure`), oldest first.
     public var retried: [String]
+    /// An attempt failed and a later attempt succeeded (see `FlakyTestFinder.isFlaky`).
+    public var flaky: Bool
 
     public init(id: String, status: JobConclusion, agent: String = "", attempts: Int = 1, durationSeconds: Double = 0,
-                exitCode: Int? = nil, retried: [String] = []) {
+                exitCode: Int? = nil, retried: [String] = [], flaky: Bool = false) {
         self.id = id; self.status = status; self.agent = agent; self.attempts = attempts
-        self.durationSeconds = durationSeconds; self.exitCode = exitCode; self.retried = retried
+        self.durationSeconds = durationSeconds; self.exitCode = exitCode; self.retried = retried; self.flaky = flaky
+    }
+}
+
+/// A test that failed in one or more attempts of a job and then passed on a retry.
+public struct FlakyTest: Sendable, Equatable {
+    /// The planned job id.
+    public var job: String
+    /// `classname.name` (`Suite.name`), as the `tests` gate names tests.
+    public var test: String
+    /// The attempts (1-based) in which it failed or errored, oldest first.
+    public var failedAttempts: [Int]
+    /// The first attempt after the last failure in which it passed.
+    public var passedAttempt: Int
+
+    public init(job: String, test: String, failedAttempts: [Int], passedAttempt: Int) {
+        self.job = job; self.test = test; self.failedAttempts = failedAttempts; self.passedAttempt = passedAttempt
     }
 }
 

@@ -3,7 +3,7 @@ extension VerdictRenderer {
     /// after the run, one `<testcase classname="flotilla.gates.KIND" name="GATE">` per gate.
     /// `fail` → `<failure>`, `error` → `<error>`, `skipped` → `<skipped/>`, `warn` passes with the
     /// warning in `<system-out>`, `pass` is an empty test case. Verdict and emergency flag are
-    /// suite properties.
+    /// suite properties, and so is the number of flaky tests when there are any.
     public static func junit(_ verdict: Verdict) -> String {
         let gates = verdict.gates
         let failures = gates.filter { $0.status == .fail }.count
@@ -15,6 +15,9 @@ extension VerdictRenderer {
         out += "  <properties>\n"
         out += "    <property name=\"verdict\" value=\"\(verdict.verdict.rawValue)\"/>\n"
         out += "    <property name=\"emergency\" value=\"\(verdict.emergency)\"/>\n"
+        if !verdict.flakyTests.isEmpty {
+            out += "    <property name=\"flaky_tests\" value=\"\(verdict.flakyTests.count)\"/>\n"
+        }
         out += "  </properties>\n"
         for g in gates {
             let open = "  <testcase classname=\"flotilla.gates.\(g.kind.rawValue)\" name=\"\(xml(g.name))\" time=\"0\""
@@ -29,7 +32,8 @@ extension VerdictRenderer {
             case .skipped:
                 out += open + ">\n    <skipped message=\"\(xml(g.detail))\"/>\n  </testcase>\n"
             case .warn:
-                out += open + ">\n    <system-out>\(xml("advisory gate did not pass: \(measured)\n\(g.detail)", attribute: false))</system-out>\n  </testcase>\n"
+                let why = g.blocking ? "gate warned" : "advisory gate did not pass"
+                out += open + ">\n    <system-out>\(xml("\(why): \(measured)\n\(g.detail)", attribute: false))</system-out>\n  </testcase>\n"
             }
         }
         out += "</testsuite>\n"

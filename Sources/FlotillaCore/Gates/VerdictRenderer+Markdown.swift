@@ -1,8 +1,8 @@
 extension VerdictRenderer {
     /// A summary fit for a pull-request comment: a headline with ✅/❌ and the reason, the gates
-    /// table, failing tests, details of other gates that did not pass, the jobs table and the
-    /// artifacts table. Text from the run (names, messages) is escaped for tables, and multi-line
-    /// details go in fenced code blocks so no test output can break the layout.
+    /// table, failing tests, details of other gates that did not pass, flaky tests, the jobs table
+    /// (flaky jobs marked) and the artifacts table. Text from the run (names, messages) is escaped
+    /// for tables, and multi-line details go in fenced code blocks so no test output can break the layout.
     public static func markdown(_ verdict: Verdict) -> String {
         var out: [String] = []
         let icon: String
@@ -37,11 +37,22 @@ extension VerdictRenderer {
             for g in others { out += ["", "**\(inline(g.name))** (\(g.status.rawValue))", ""] + fenced(g.detail) }
         }
 
+        if !verdict.flakyTests.isEmpty {
+            out += ["", "### Flaky tests", "",
+                    "Failed, then passed on a retry; the final attempt's results decided the gates.", "",
+                    "| Test | Job | Failed attempts | Passed on attempt |", "| --- | --- | --- | --- |"]
+            for t in verdict.flakyTests {
+                out.append("| \(cell(t.test)) | \(cell(t.job)) | \(t.failedAttempts.map(String.init).joined(separator: ", ")) "
+                           + "| \(t.passedAttempt) |")
+            }
+        }
+
         if !verdict.jobs.isEmpty {
             out += ["", "### Jobs", "", "| Job | Status | Agent | Attempts | Duration | Exit code |", "| --- | --- | --- | --- | --- | --- |"]
             for j in verdict.jobs {
                 let exit = j.exitCode.map(String.init) ?? "–"
-                out.append("| \(cell(j.id)) | \(jobIcon(j.status)) \(j.status.rawValue) | \(cell(j.agent.isEmpty ? "–" : j.agent)) "
+                out.append("| \(cell(j.id)) | \(jobIcon(j.status)) \(j.status.rawValue)\(j.flaky ? " (flaky)" : "") "
+                           + "| \(cell(j.agent.isEmpty ? "–" : j.agent)) "
                            + "| \(j.attempts) | \(duration(j.durationSeconds)) | \(exit) |")
             }
         }
@@ -61,9 +72,12 @@ extension VerdictRenderer {
         let erroredGates = v.gates.filter { $0.status == .error && $0.blocking }.map { "gate \(inline($0.name))" }
         switch v.verdict {
         case .pass:
-            let warned = v.gates.filter { $0.status == .warn }.count
+            let warned = v.gates.filter { $0.status == .warn }
             let base = v.gates.isEmpty ? "no gates are defined and no job failed the run" : "all blocking gates passed"
-            return base + (warned > 0 ? "; \(warned) advisory \(warned == 1 ? "gate" : "gates") warned" : "")
+            // A blocking gate warns only for what it will not fail on (a performance gate's smaller regressions).
+            let kind = warned.allSatisfy { !$0.blocking } ? "advisory " : ""
+            let flaky = v.flakyTests.isEmpty ? "" : "; \(v.flakyTests.count) flaky \(v.flakyTests.count == 1 ? "test" : "tests")"
+            return base + (warned.isEmpty ? "" : "; \(warned.count) \(kind)\(warned.count == 1 ? "gate" : "gates") warned") + flaky
         case .fail:
             return "failed: " + (failedGates + failedJobs).joined(separator: ", ")
         case .error:

@@ -100,6 +100,8 @@ public struct PipelineJob: Sendable, Equatable {
     public var artifacts: [PipelineArtifact] = []
     /// `retry:`; nil means `RetryPolicy.default`.
     public var retry: RetryPolicy? = nil
+    /// `benchmark:`; nil for an ordinary job.
+    public var benchmark: BenchmarkSpec? = nil
 }
 
 /// `jobs.<key>.strategy`.

@@ -4,7 +4,13 @@ extension PipelineReader {
     static let gateCommonKeys = ["name", "kind", "blocking", "critical"]
     static let gateKindKeys: [GateKind: [String]] = [
         .tests: ["max-failures"], .coverage: ["min"], .security: ["max-critical", "max-high"], .jobs: ["jobs"],
+        .performance: ["max-regression", "min-effect"],
     ]
+    /// A `performance` gate's thresholds when the pipeline leaves them out, in percent.
+    static let defaultMaxRegressionPercent = 20.0
+    static let defaultMinEffectPercent = 5.0
+    /// The largest `max-regression` accepted, in percent.
+    static let largestRegressionPercent = 1000.0
 
     /// A job key named by a `jobs` gate, checked once all jobs are read.
     struct GateJobReference {
@@ -69,6 +75,8 @@ extension PipelineReader {
         var blocking = true, critical = true
         var maxFailures = 0, maxCritical = 0, maxHigh = 0
         var minPercent: Double?
+        var maxRegression: (value: Double, at: SourcePosition)?
+        var minEffect: (value: Double, at: SourcePosition)?
         var jobs: [Located<String>] = []
         var valid = kind != nil
         for field in fields(pairs, allowed: Self.gateCommonKeys + specific, in: kind.map { "\(context) (kind \($0.rawValue))" } ?? context) {
@@ -90,6 +98,12 @@ extension PipelineReader {
             case "min":
                 minPercent = percentage(field.value, at)
                 if minPercent == nil { valid = false }
+            case "max-regression":
+                maxRegression = relativeChange(field.value, at).map { ($0, loc(field.value)) }
+                if maxRegression == nil { valid = false }
+            case "min-effect":
+                minEffect = relativeChange(field.value, at).map { ($0, loc(field.value)) }
+                if minEffect == nil { valid = false }
             case "jobs":
                 jobs = jobList(field.value, at)
                 if jobs.isEmpty { valid = false }
@@ -105,6 +119,14 @@ extension PipelineReader {
             error("\(context) (kind coverage) has no 'min'; give the lowest acceptable line coverage in percent, such as 'min: 80'", at: loc(node))
             valid = false
         }
+        let maxRegressionPercent = maxRegression?.value ?? Self.defaultMaxRegressionPercent
+        let minEffectPercent = minEffect?.value ?? Self.defaultMinEffectPercent
+        if kind == .performance, valid, minEffectPercent > maxRegressionPercent {
+            error("\(context) (kind performance): min-effect \(GateFormat.number(minEffectPercent))% is larger than max-regression "
+                  + "\(GateFormat.number(maxRegressionPercent))%; changes between the two warn, so min-effect must not exceed max-regression",
+                  at: minEffect?.at ?? maxRegression?.at ?? loc(node))
+            valid = false
+        }
         guard valid, let kind, let name else { return nil }
         let rule: GateSpec.Rule
         switch kind {
@@ -112,6 +134,7 @@ extension PipelineReader {
         case .coverage: rule = .coverage(minPercent: minPercent ?? 0)
         case .security: rule = .security(maxCritical: maxCritical, maxHigh: maxHigh)
         case .jobs: rule = .jobs(jobs.map(\.value))
+        case .performance: rule = .performance(maxRegressionPercent: maxRegressionPercent, minEffectPercent: minEffectPercent)
         }
         return (GateSpec(name: name.value, rule: rule, blocking: blocking, critical: critical), name.location, jobs)
     }
@@ -148,6 +171,33 @@ extension PipelineReader {
             return nil
         }
         return value
+    }
+
+    /// A relative change in percent, above 0 and at most 1000: `20%`, `12.5%`, or a plain number
+    /// meaning percent (`20`).
+    private mutating func relativeChange(_ node: YAMLNode, _ what: String) -> Double? {
+        var value: Double?
+        switch node.scalar?.resolved {
+        case .int(let n)?: value = Double(n)
+        case .double(let d)?: value = d
+        case .string(let text)?:
+            let trimmed = text.trimmingWhitespace
+            if trimmed.hasSuffix("%") { value = Self.decimalNumber(String(trimmed.dropLast()).trimmingWhitespace) }
+        default: value = nil
+        }
+        guard let value, value.isFinite, value > 0, value <= Self.largestRegressionPercent else {
+            error("invalid '\(what)': expected a percentage above 0% and at most \(GateFormat.number(Self.largestRegressionPercent))%, "
+                  + "such as '20%', found \(Self.describe(node))", at: loc(node))
+            return nil
+        }
+        return value
+    }
+
+    /// `12`, `12.5`, `.5` (digits with at most one point; no sign, exponent or `inf`).
+    private static func decimalNumber(_ text: String) -> Double? {
+        let points = text.filter { $0 == "." }.count
+        guard !text.isEmpty, points <= 1, text != ".", text.allSatisfy({ $0 == "." || ("0"..."9").contains($0) }) else { return nil }
+        return Double(text)
     }
 
     /// A job key or a non-empty list of job keys.

@@ -2,7 +2,7 @@ internal import FlotillaYAML
 
 extension PipelineReader {
     static let jobKeys = ["name", "runs-on", "needs", "env", "timeout-minutes", "continue-on-error", "if",
-                          "defaults", "strategy", "steps", "shard", "artifacts", "retry"]
+                          "defaults", "strategy", "steps", "shard", "artifacts", "retry", "benchmark"]
     static let ignoredJobKeys = ["permissions", "concurrency", "environment"]
     static let strategyKeys = ["matrix", "fail-fast", "max-parallel"]
 
@@ -14,6 +14,7 @@ extension PipelineReader {
                               timeoutMinutes: nil, continueOnError: nil, condition: nil,
                               defaults: PipelineRunDefaults(), strategy: nil, steps: [])
         var sawRunsOn = false, sawSteps = false
+        var benchmarkKey: SourcePosition?
         for field in fields(pairs, allowed: Self.jobKeys, ignored: Self.ignoredJobKeys, in: context) {
             let what = "jobs.\(key.value).\(field.name)"
             switch field.name {
@@ -37,8 +38,15 @@ extension PipelineReader {
             case "shard": job.shard = shard(field.value, what, key: loc(field.key))
             case "artifacts": job.artifacts = artifacts(field.value, what)
             case "retry": job.retry = retry(field.value, "\(what).retry")
+            case "benchmark":
+                benchmarkKey = loc(field.key)
+                job.benchmark = benchmark(field.value, what)
             default: preconditionFailure("unhandled job key \(field.name)")
             }
+        }
+        if let benchmarkKey, pairs.contains(where: { $0.key.scalar?.text == "shard" }) {
+            error("\(context) has both 'benchmark' and 'shard'; a benchmark job runs whole on one machine, so it cannot be sharded",
+                  at: benchmarkKey)
         }
         if !sawRunsOn { error("\(context) has no 'runs-on'; name the labels an agent must carry", at: key.location) }
         if !sawSteps { error("\(context) has no 'steps'", at: key.location) }

@@ -53,6 +53,8 @@ public struct PlannedJob: Sendable, Equatable {
     public var artifacts: [ArtifactSpec]
     /// When the coordinator runs the job again (`retry:`).
     public var retry: RetryPolicy = .default
+    /// `benchmark:`: the agent repeats the steps and reports metrics; nil for ordinary jobs.
+    public var benchmark: BenchmarkSpec? = nil
 
     public init(id: String, jobKey: String, displayName: String, matrix: [MatrixEntry] = [], runsOn: [String],
                 needs: [String] = [], env: [EnvPair] = [], timeoutMillis: UInt64 = 0,

@@ -53,6 +53,7 @@ extension PlanBuilder {
             planned[planned.count - 1].shard = shardSpec(job.shard, context)
             planned[planned.count - 1].artifacts = artifactSpecs(job, context)
             planned[planned.count - 1].retry = job.retry ?? .default
+            planned[planned.count - 1].benchmark = job.benchmark
         }
         return planned
     }

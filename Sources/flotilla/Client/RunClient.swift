@@ -1,3 +1,4 @@
+import FlotillaAgent
 import FlotillaCore
 import FlotillaNet
 import FlotillaTLS
@@ -9,6 +10,10 @@ import WireProtocol
 /// coordinator asks for it, hands every event to the printer and reports the exit code once.
 /// The same session serves `flotilla submit` (submit detached, upload, print the run id) and
 /// `flotilla wait` (follow a run submitted elsewhere).
+///
+/// Once a run is accepted (or, for `wait`, named), losing the coordinator is not the end: it
+/// may be restarting, and it resumes its runs. The session reconnects with backoff for up to
+/// `reconnectWindowMillis` and follows the run again (`WatchRun`).
 final class RunClient: FramedConnectionDelegate {
     /// What the session does after the handshake.
     enum Mode: Sendable {
@@ -29,6 +34,14 @@ final class RunClient: FramedConnectionDelegate {
     private let verdictOutput: VerdictOutput
     private let onExit: (Int32) -> Void
     private var handshake: ClientHandshake
+    private let clientName: String
+    /// The run being followed once known: after a lost connection, the session reconnects and watches it.
+    private var followedRunID: String?
+    private var backoff = ReconnectBackoff(initialMillis: 250, maxMillis: 5_000)
+    /// When the current outage began (monotonic), while reconnecting.
+    private var outageStartedAt: UInt64?
+    /// How long to keep trying to reach a coordinator that went away mid-run.
+    static let reconnectWindowMillis: UInt64 = 180_000
     private var heartbeats: HeartbeatKeeper?
     private var connection: FramedConnection?
     private var sender: BundleSender?
@@ -53,6 +66,8 @@ final class RunClient: FramedConnectionDelegate {
         self.printer = printer
         self.onExit = onExit
         self.handshake = ClientHandshake(hello: .client(name: clientName))
+        self.clientName = clientName
+        if case .watch(let runID) = mode { followedRunID = runID }
     }
 
     /// Starts connecting; call on the loop.
@@ -61,6 +76,7 @@ final class RunClient: FramedConnectionDelegate {
             connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
                                                   serverName: target.host, delegate: self)
         } catch {
+            if outageStartedAt != nil && scheduleReconnect(nil) { return }
             finish(ExitCode.unrunnable, message: "cannot connect to coordinator \(target): \(error)")
         }
     }
@@ -95,7 +111,12 @@ final class RunClient: FramedConnectionDelegate {
             heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { [weak self] silent in
                 self?.closeReason = "no heartbeat from the coordinator for \(silent) ms"
             }
-            if case .watch(let runID) = mode {
+            backoff.reset()
+            if let runID = followedRunID, outageStartedAt != nil {
+                outageStartedAt = nil
+                printer.note("reconnected to coordinator \(target); following run \(runID) again")
+                connection.send(.watchRun(WatchRun(runID: runID)))
+            } else if case .watch(let runID) = mode {
                 connection.send(.watchRun(WatchRun(runID: runID)))
             } else {
                 connection.send(.submitRun(submit))
@@ -114,6 +135,7 @@ final class RunClient: FramedConnectionDelegate {
     func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
         heartbeats?.stop()
         guard !finished else { return }
+        if reconnectsAfterLoss(error) { return }
         let reason: String
         switch error {
         case .connectFailed(let system)?:
@@ -136,6 +158,7 @@ final class RunClient: FramedConnectionDelegate {
         if case .submitOnly = mode { return handleSubmitOnly(message, on: connection) }
         switch message {
         case .runAccepted(let accepted):
+            followedRunID = accepted.runID
             printer.runAccepted(accepted)
         case .runRejected(let rejected):
             connection.close()
@@ -224,6 +247,32 @@ final class RunClient: FramedConnectionDelegate {
         }
         uploadBarrierSent = true
         connection.send(.listRuns(ListRuns(limit: 1)))
+    }
+
+    /// Schedules a reconnect when a followed run may outlive this connection; false when the session ends.
+    private func reconnectsAfterLoss(_ error: ConnectionError?) -> Bool {
+        if case .submitOnly = mode { return false }
+        return scheduleReconnect(error)
+    }
+
+    private func scheduleReconnect(_ error: ConnectionError?) -> Bool {
+        guard let runID = followedRunID else { return false }
+        // Refusals (certificates, protocol) will not heal by retrying.
+        if case .tls? = error { return false }
+        let now = loop.nowMillis()
+        if outageStartedAt == nil {
+            outageStartedAt = now
+            printer.note("lost the connection to coordinator \(target) while following run \(runID); reconnecting")
+        }
+        guard now - outageStartedAt! < Self.reconnectWindowMillis else { return false }
+        handshake = ClientHandshake(hello: .client(name: clientName))
+        closeReason = nil
+        let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
+        _ = loop.schedule(afterMillis: delay) { [weak self] in
+            guard let self, !self.finished else { return }
+            self.start()
+        }
+        return true
     }
 
     private func finish(_ code: Int32, message: String?) {

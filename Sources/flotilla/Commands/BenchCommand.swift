@@ -10,15 +10,16 @@ import FlotillaCore
 enum BenchCommand {
     static func main(_ arguments: [String]) throws -> Int32 {
         guard let subcommand = arguments.first else {
-            throw UsageError(command: "bench", message: "missing subcommand (expected detect, evaluate or generate)")
+            throw UsageError(command: "bench", message: "missing subcommand (expected detect, evaluate, generate or report)")
         }
         let rest = Array(arguments.dropFirst())
         switch subcommand {
         case "detect": return try detect(rest)
         case "evaluate": return try evaluate(rest)
         case "generate": return try generate(rest)
+        case "report": return try report(rest)
         default:
-            throw UsageError(command: "bench", message: "unknown subcommand '\(subcommand)' (expected detect, evaluate or generate)")
+            throw UsageError(command: "bench", message: "unknown subcommand '\(subcommand)' (expected detect, evaluate, generate or report)")
         }
     }
 
@@ -114,7 +115,7 @@ enum BenchCommand {
     }
 
     /// `--effect PERCENT` (default 5) as a fraction; "5", "5%" and "2.5" are accepted.
-    private static func minEffect(_ args: ArgumentList) throws(UsageError) -> Double {
+    static func minEffect(_ args: ArgumentList) throws(UsageError) -> Double {
         guard var text = args.value("effect") else { return 0.05 }
         if text.hasSuffix("%") { text.removeLast() }
         guard let percent = Double(text), percent.isFinite, percent >= 0, percent < 1000 else {

@@ -16,7 +16,8 @@ private let heartbeatOptions: Set<String> = ["heartbeat-interval-ms", "heartbeat
 enum CoordinatorCommand {
     static func main(_ arguments: [String]) throws -> Int32 {
         let args = try ArgumentList(command: "coordinator", arguments: arguments,
-                                    valueOptions: Set(["listen", "pki", "state"]).union(heartbeatOptions), flagOptions: ["verbose"])
+                                    valueOptions: Set(["listen", "pki", "state", "min-free-mb"]).union(heartbeatOptions),
+                                    flagOptions: ["verbose"])
         try args.noExtraPositionals(after: 0)
         let listen = try HostPort.parse(try args.required("listen", "HOST:PORT"))
         let pki = try args.required("pki", "DIR (made by 'flotilla pki init')")
@@ -26,13 +27,16 @@ enum CoordinatorCommand {
         guard timeout > interval else {
             throw UsageError(command: "coordinator", message: "--heartbeat-timeout-ms must exceed --heartbeat-interval-ms")
         }
+        let minFree = try args.integer("min-free-mb", default: 256, range: 0...1_048_576)
         try makeDirectories(state)
-        let configuration = CoordinatorConfiguration(
+        var configuration = CoordinatorConfiguration(
             listen: listen, pkiDirectory: pki, stateDirectory: state,
             heartbeatIntervalMillis: UInt32(interval), heartbeatTimeoutMillis: UInt32(timeout))
+        configuration.minFreeStateBytes = UInt64(minFree) << 20
+        let serving = configuration
         let logger = makeLogger("flotilla.coordinator", verbose: args.flag("verbose"))
         return try serveUntilSignalled { loop, residents, latch in
-            let server = try CoordinatorServer(loop: loop, configuration: configuration, logger: logger)
+            let server = try CoordinatorServer(loop: loop, configuration: serving, logger: logger)
             residents.keep(server)
             // Scripts and tests read the port from this line when listening on port 0.
             printLine("flotilla coordinator listening on \(HostPort(host: listen.host, port: server.port))")
@@ -41,12 +45,13 @@ enum CoordinatorCommand {
     }
 }
 
-/// `flotilla agent --coordinator HOST:PORT --pki DIR --name N --labels l1,l2 --capacity K --work-dir W`.
+/// `flotilla agent --coordinator HOST:PORT --pki DIR --name N --labels l1,l2 --capacity K --work-dir W
+/// [--machine-class NAME]`.
 enum AgentCommand {
     static func main(_ arguments: [String]) throws -> Int32 {
         let args = try ArgumentList(command: "agent", arguments: arguments,
                                     valueOptions: ["coordinator", "pki", "name", "labels", "capacity", "work-dir",
-                                                   "kill-grace-ms", "max-artifact-bytes"],
+                                                   "kill-grace-ms", "max-artifact-bytes", "machine-class"],
                                     flagOptions: ["verbose", "keep-workspaces", "inject-artifact-corruption"])
         try args.noExtraPositionals(after: 0)
         let coordinator = try HostPort.parse(try args.required("coordinator", "HOST:PORT"))
@@ -56,6 +61,14 @@ enum AgentCommand {
         let capacity = try args.integer("capacity", default: 1, range: 1...1024)
         let workDir = try args.required("work-dir", "DIR (job workspaces and bundle cache)")
         let grace = try args.integer("kill-grace-ms", default: 5_000, range: 0...600_000)
+        let machineClass = args.value("machine-class") ?? ""
+        if args.value("machine-class") != nil {
+            do {
+                try MachineClass.validate(machineClass)
+            } catch {
+                throw UsageError(command: "agent", message: "--machine-class: \(error)")
+            }
+        }
         try makeDirectories(workDir)
         let configuration = AgentConfiguration(
             coordinator: coordinator, pkiDirectory: pki, name: name, labels: labels, capacity: capacity,
@@ -63,7 +76,7 @@ enum AgentCommand {
             keepWorkspaces: args.flag("keep-workspaces"),
             maxArtifactBytes: try args.byteCount("max-artifact-bytes", default: JobRunnerConfiguration.defaultMaxArtifactBytes),
             // Fault injection for the end-to-end tests; deliberately not in the usage text.
-            corruptFirstArtifactTransmission: args.flag("inject-artifact-corruption"))
+            corruptFirstArtifactTransmission: args.flag("inject-artifact-corruption"), machineClass: machineClass)
         let logger = makeLogger("flotilla.agent", verbose: args.flag("verbose"))
         return try serveUntilSignalled { loop, residents, _ in
             let agent = try AgentRuntime(loop: loop, configuration: configuration, logger: logger)

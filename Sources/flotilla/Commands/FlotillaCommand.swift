@@ -64,6 +64,8 @@ enum FlotillaCommand {
                                    regressions in one recorded history: prints {"flags": [commit indices]}
       bench evaluate --corpus DIR [--json]   the detector and the naive rule scored on a corpus
       bench generate --out DIR [--seed N]    write a seeded evaluation corpus
+      bench report (RUN | --job JOB [--pipeline FILE]) -o DIR [--state DIR] [--runs N] [--effect PERCENT]
+                                   DIR/report.md and an SVG trend chart per metric and machine class
 
       help, version
 

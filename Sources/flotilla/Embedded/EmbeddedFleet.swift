@@ -46,13 +46,13 @@ struct EmbeddedFleet: Sendable {
     /// On the loop: starts the coordinator and agents; returns where the client connects.
     func start(on loop: EventLoop, residents: LoopResidents) throws -> ConnectTarget {
         let logger = Logger(label: "flotilla.embedded", level: verbose ? .info : .warning, sink: StderrLogSink())
-        let server = try CoordinatorServer(
-            loop: loop,
-            configuration: CoordinatorConfiguration(
-                listen: HostPort(host: "127.0.0.1", port: 0), pkiDirectory: pkiDirectory,
-                stateDirectory: stateDirectory + "/coordinator",
-                heartbeatIntervalMillis: heartbeatIntervalMillis, heartbeatTimeoutMillis: heartbeatTimeoutMillis),
-            logger: logger)
+        var configuration = CoordinatorConfiguration(
+            listen: HostPort(host: "127.0.0.1", port: 0), pkiDirectory: pkiDirectory,
+            stateDirectory: stateDirectory + "/coordinator",
+            heartbeatIntervalMillis: heartbeatIntervalMillis, heartbeatTimeoutMillis: heartbeatTimeoutMillis)
+        // A developer's machine: one run at a time needs far less room than a fleet's coordinator.
+        configuration.minFreeStateBytes = 16 << 20
+        let server = try CoordinatorServer(loop: loop, configuration: configuration, logger: logger)
         residents.keep(server)
         let target = HostPort(host: "127.0.0.1", port: server.port)
         let labels = Array(Set(defaultLabels() + ["local", "self-hosted"] + extraLabels)).sorted()
