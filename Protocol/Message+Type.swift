@@ -17,6 +17,8 @@ extension Message {
         case .commandResult: return .commandResult
         case .listRuns: return .listRuns
         case .runList: return .runList
+        case .fetchLogs: return .fetchLogs
+        case .logListing: return .logListing
         case .listAgents: return .listAgents
         case .agentList: return .agentList
         case .assignJob: return .assignJob

@@ -27,6 +27,9 @@ public enum Message: Sendable, Equatable {
     case commandResult(CommandResult)
     case listRuns(ListRuns)
     case runList(RunList)
+    // Client <-> coordinator stored logs (Message+Logs.swift)
+    case fetchLogs(FetchLogs)
+    case logListing(LogListing)
     case listAgents(ListAgents)
     case agentList(AgentList)
 
@@ -78,6 +81,8 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case runList = 0x1A
     case listAgents = 0x1B
     case agentList = 0x1C
+    case fetchLogs = 0x1D
+    case logListing = 0x1E
 
     case assignJob = 0x20
     case jobStarted = 0x21

@@ -29,6 +29,8 @@ public enum MessageCodec {
         case .commandResult(let m): m.encode(into: &writer)
         case .listRuns(let m): m.encode(into: &writer)
         case .runList(let m): m.encode(into: &writer)
+        case .fetchLogs(let m): m.encode(into: &writer)
+        case .logListing(let m): m.encode(into: &writer)
         case .listAgents(let m): m.encode(into: &writer)
         case .agentList(let m): m.encode(into: &writer)
         case .assignJob(let m): m.encode(into: &writer)
@@ -96,6 +98,8 @@ public enum MessageCodec {
         case .commandResult: return .commandResult(try CommandResult.decode(from: &r, limits: limits))
         case .listRuns: return .listRuns(try ListRuns.decode(from: &r))
         case .runList: return .runList(try RunList.decode(from: &r, limits: limits))
+        case .fetchLogs: return .fetchLogs(try FetchLogs.decode(from: &r, limits: limits))
+        case .logListing: return .logListing(try LogListing.decode(from: &r, limits: limits))
         case .listAgents: return .listAgents(try ListAgents.decode(from: &r))
         case .agentList: return .agentList(try AgentList.decode(from: &r, limits: limits))
         case .assignJob: return .assignJob(try JobAssignment.decode(from: &r, limits: limits))
@@ -126,6 +130,7 @@ public enum MessageCodec {
 enum MinimumEncodedSize {
     static let string = 4
     static let jobRef = 4 + 4 + 4
+    static let logAttempt = 4 + 4 + 4 + 4
     static let envVar = 4 + 4
     static let plannedJobSummary = 4 + 4
     static let jobSummary = 4 + 4 + 4 + 1 + 8 + 1 + 4

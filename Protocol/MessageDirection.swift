@@ -22,7 +22,7 @@ extension MessageType {
     private static let clientToCoordinator: Set<MessageType> = [
         .hello, .heartbeat, .error, .submitRun, .bundleRequest, .bundleChunk,
         .listArtifacts, .fetchArtifact,
-        .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents,
+        .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents, .fetchLogs,
     ]
     private static let coordinatorToAgent: Set<MessageType> = [
         .welcome, .heartbeat, .error, .assignJob, .cancelJob, .bundleRequest, .bundleChunk,
@@ -32,6 +32,6 @@ extension MessageType {
         .welcome, .heartbeat, .error, .runAccepted, .runRejected, .jobEvent, .runFinished,
         .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk,
         .artifactRefused, .artifactStored, .artifactList, .artifactData,
-        .commandResult, .runList, .agentList,
+        .commandResult, .runList, .agentList, .logListing,
     ]
 }

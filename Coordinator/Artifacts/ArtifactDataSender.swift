@@ -6,7 +6,8 @@ import Darwin
 import FlotillaNet
 import WireProtocol
 
-/// Answers one client's artifact requests in order: listing pages and downloads as `ArtifactData` chunks.
+/// Answers one client's requests in order: artifact listing pages, downloads as `ArtifactData`
+/// chunks, and stored log chunks (made only when their turn comes).
 ///
 /// Loop-confined. Chained onto the connection's `onWritable` (keeping any earlier hook), it
 /// sends while `send` accepts and resumes when the queue drains, so a large artifact never
@@ -16,6 +17,8 @@ final class ArtifactDataSender {
     private enum Item {
         case message(Message)
         case file(runID: String, record: ArtifactSummary)
+        /// A message made when its turn comes (a stored log chunk read from disk then).
+        case deferred(() -> Message)
     }
 
     private struct Transfer {
@@ -55,6 +58,12 @@ final class ArtifactDataSender {
         pump()
     }
 
+    /// Queues messages that are made only when they are about to be sent.
+    func enqueueDeferred(_ makers: [() -> Message]) {
+        queue += makers.map(Item.deferred)
+        pump()
+    }
+
     /// Queues the content of a stored artifact.
     func enqueueDownload(runID: String, record: ArtifactSummary) {
         queue.append(.file(runID: runID, record: record))
@@ -70,6 +79,11 @@ final class ArtifactDataSender {
                 case .message(let message):
                     guard connection.send(message) else { return }
                     queue.removeFirst()
+                    continue
+                case .deferred(let make):
+                    // Made once: if the queue is full it waits as a plain message.
+                    let message = make()
+                    queue[0] = .message(message)
                     continue
                 case .file(let runID, let record):
                     do {

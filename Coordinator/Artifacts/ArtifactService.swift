@@ -69,10 +69,16 @@ final class ArtifactService {
         receiver.jobEnded(job, on: connection)
     }
 
-    /// A client's ListArtifacts or FetchArtifact; answered on its connection, in order.
-    func clientRequest(_ message: Message, on connection: FramedConnection, core: CoordinatorCore) {
+    /// The connection's reply queue (made on first use): answers go out in request order.
+    func replySender(for connection: FramedConnection) -> ArtifactDataSender {
         let sender = senders[connection.id] ?? ArtifactDataSender(connection: connection, store: store)
         senders[connection.id] = sender
+        return sender
+    }
+
+    /// A client's ListArtifacts or FetchArtifact; answered on its connection, in order.
+    func clientRequest(_ message: Message, on connection: FramedConnection, core: CoordinatorCore) {
+        let sender = replySender(for: connection)
         switch message {
         case .listArtifacts(let request):
             guard sender.hasRoom else { return refuseBusy(connection) }

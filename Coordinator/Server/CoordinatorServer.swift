@@ -187,6 +187,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
             perform(artifacts.agentMessage(message, from: session.connection.id, core: core))
         case .listArtifacts, .fetchArtifact:
             artifacts.clientRequest(message, on: session.connection, core: core)
+        case .fetchLogs(let request) where session.role == .client:
+            sendLogs(request, to: session)
         case .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents:
             if session.role == .client { operatorRequest(message, from: session, now: now) }
         default:

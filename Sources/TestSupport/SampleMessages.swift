@@ -58,6 +58,13 @@ public enum SampleMessages {
         .commandResult(CommandResult(ok: true, message: "run run-42 cancelled")),
         .commandResult(CommandResult(ok: false, message: "")),
         .listRuns(ListRuns(limit: .max)),
+        .fetchLogs(FetchLogs(runID: "run-42", job: "test (linux, 6.0)")),
+        .fetchLogs(FetchLogs(runID: "", job: "")),
+        .logListing(LogListing(runID: "run-42", attempts: [
+            LogAttempt(jobID: "build", name: "build", attempt: 1, agentName: "agent-07"),
+            LogAttempt(jobID: "test-linux", name: "test (linux) ✓", attempt: .max, agentName: ""),
+        ])),
+        .logListing(LogListing(runID: "nope", attempts: [], error: "no run 'nope' on this coordinator")),
         .runList(RunList(runs: [
             RunListEntry(id: "run-42", pipeline: "ci.yml", state: "finished", outcome: .cancelled, submitter: "alice",
                          revision: "git:3f2c1a0", submittedAtMillis: 1_700_000_000_000, finishedAtMillis: .max),

@@ -54,6 +54,20 @@ extension EndToEndTests {
             let unknown = try await harness.run(["wait", "no-such-run"] + remote, label: "wait-unknown")
             #expect(unknown.termination == .exited(2), "\(unknown.transcript)")
 
+            // Logs over TLS read exactly what the coordinator's state directory holds.
+            let remoteLogs = try await harness.run(["logs", runID, "nap"] + remote, label: "logs-remote")
+            #expect(remoteLogs.termination == .exited(0), "\(remoteLogs.transcript)")
+            #expect(remoteLogs.stdout.hasPrefix("=== nap (attempt 1, agent solo) ===\n"), "\(remoteLogs.stdout)")
+            #expect(remoteLogs.stdout.contains("hello\n"), "\(remoteLogs.stdout)")
+            let localLogs = try await harness.run(["logs", runID, "--state", harness.directory.file("coordinator-state")],
+                                                  label: "logs-local")
+            #expect(localLogs.termination == .exited(0), "\(localLogs.transcript)")
+            #expect(localLogs.stdout == remoteLogs.stdout, "local:\n\(localLogs.stdout)\nremote:\n\(remoteLogs.stdout)")
+            let noJob = try await harness.run(["logs", runID, "nope"] + remote, label: "logs-no-job")
+            #expect(noJob.termination == .exited(2) && noJob.stderr.contains("has no job 'nope'"), "\(noJob.transcript)")
+            let noRun = try await harness.run(["logs", "no-such-run"] + remote, label: "logs-no-run")
+            #expect(noRun.termination == .exited(2) && noRun.stderr.contains("no run 'no-such-run'"), "\(noRun.transcript)")
+
             // 2. cancel: the job's processes are killed and wait exits 1.
             let pids = harness.pidFile("long.pids")
             let long = try harness.writePipeline("""

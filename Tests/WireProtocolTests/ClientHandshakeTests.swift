@@ -101,7 +101,7 @@ struct ClientHandshakeTests {
     static let toClient: Set<MessageType> = [.heartbeat, .runAccepted, .runRejected, .jobEvent, .runFinished,
                                              .bundleRequest, .bundleChunk, .stepStarted, .stepFinished, .logChunk,
                                              .artifactRefused, .artifactStored, .artifactList, .artifactData,
-                                             .commandResult, .runList, .agentList]
+                                             .commandResult, .runList, .agentList, .logListing]
     static let sessionMessages = SampleMessages.all.filter { ![.hello, .welcome, .error].contains($0.messageType) }
 
     @Test("an agent receives only coordinator-to-agent messages", arguments: sessionMessages)

@@ -42,6 +42,12 @@ struct OperationCodecTests {
         #expect(MessageCodec.encodeBody(.commandResult(CommandResult(ok: false, message: "x"))) == [0, 0, 0, 0, 1, 0x78])
         #expect(MessageCodec.encodeBody(.listRuns(ListRuns(limit: 258))) == [0, 0, 1, 2])
         #expect(MessageCodec.encodeBody(.listAgents(ListAgents())) == [])
+        #expect(MessageType.fetchLogs.rawValue == 0x1D && MessageType.logListing.rawValue == 0x1E)
+        #expect(MessageCodec.encodeBody(.fetchLogs(FetchLogs(runID: "r", job: ""))) == [0, 0, 0, 1, 0x72, 0, 0, 0, 0])
+        #expect(MessageCodec.encodeBody(.logListing(LogListing(runID: "", attempts: [
+            LogAttempt(jobID: "j", name: "", attempt: 2, agentName: "a")]))) == [0, 0, 0, 0, 0, 0, 0, 1,
+                                                                               0, 0, 0, 1, 0x6A, 0, 0, 0, 0, 0, 0, 0, 2,
+                                                                               0, 0, 0, 1, 0x61, 0, 0, 0, 0])
         #expect(try Self.decode(.listAgents, []) == .listAgents(ListAgents()))
         #expect(decodeError(.listAgents, [0])?.malformedMessage == .listAgents)
     }
@@ -84,12 +90,12 @@ struct OperationCodecTests {
 
     @Test("clients may send the requests; only the coordinator answers them")
     func directions() {
-        for type in [MessageType.watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents] {
+        for type in [MessageType.watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents, .fetchLogs] {
             #expect(type.isAllowed(from: .client, to: .coordinator))
             #expect(!type.isAllowed(from: .agent, to: .coordinator))
             #expect(!type.isAllowed(from: .coordinator, to: .client))
         }
-        for type in [MessageType.commandResult, .runList, .agentList] {
+        for type in [MessageType.commandResult, .runList, .agentList, .logListing] {
             #expect(type.isAllowed(from: .coordinator, to: .client))
             #expect(!type.isAllowed(from: .coordinator, to: .agent))
             #expect(!type.isAllowed(from: .client, to: .coordinator))
@@ -99,7 +105,8 @@ struct OperationCodecTests {
     @Test("every operator message has a sample, so the generic codec tests cover it")
     func samplesCoverOperations() {
         let covered = Set(SampleMessages.all.map(\.messageType))
-        for type in [MessageType.watchRun, .cancelRun, .drainAgent, .commandResult, .listRuns, .runList, .listAgents, .agentList] {
+        for type in [MessageType.watchRun, .cancelRun, .drainAgent, .commandResult, .listRuns, .runList, .listAgents, .agentList,
+                     .fetchLogs, .logListing] {
             #expect(covered.contains(type))
         }
     }

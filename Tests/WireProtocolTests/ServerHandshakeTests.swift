@@ -243,7 +243,7 @@ struct ServerHandshakeTests {
                                               .artifactBegin, .artifactChunk, .artifactEnd, .artifactRefused]
     static let fromClient: Set<MessageType> = [.heartbeat, .submitRun, .bundleRequest, .bundleChunk,
                                                .listArtifacts, .fetchArtifact,
-                                               .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents]
+                                               .watchRun, .cancelRun, .drainAgent, .listRuns, .listAgents, .fetchLogs]
     static let sessionMessages = SampleMessages.all.filter { ![.hello, .welcome, .error].contains($0.messageType) }
 
     @Test("an agent's session messages are delivered; others are rejected", arguments: sessionMessages)

@@ -40,7 +40,8 @@ enum FlotillaCommand {
     Artifacts
       runs [--state DIR | --coordinator HOST:PORT --pki DIR --name CLIENT] [--json] [--limit N]
                                    runs the coordinator remembers, newest first
-      logs RUN [JOB] [--state DIR]  the stored logs of a run's jobs (every attempt)
+      logs RUN [JOB] [--state DIR | --coordinator ...]
+                                   the stored logs of a run's jobs (every attempt)
       agents [--state DIR | --coordinator ...] [--json]
                                    agents the coordinator has seen, with their machines
       artifacts list RUN [--json] [--coordinator HOST:PORT --pki DIR --name CLIENT | --state DIR]
@@ -118,6 +119,18 @@ enum FlotillaCommand {
 /// Writes a line to standard error.
 func printError(_ text: String) {
     writeLine(text, to: STDERR_FILENO)
+}
+
+/// Writes text to standard output as it is (no newline added), unbuffered.
+func printText(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return }
+        offset += written
+    }
 }
 
 /// Writes a line to standard output, unbuffered, so progress interleaves correctly with logs.

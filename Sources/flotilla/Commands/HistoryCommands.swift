@@ -11,7 +11,7 @@ import WireProtocol
 ///
 /// They read the SQLite store of the embedded default (`--state DIR`, default as `run` uses)
 /// or of a coordinator whose state directory is on this machine; `runs` and `agents` also ask
-/// a coordinator over TLS (`--coordinator HOST:PORT --pki DIR --name CLIENT`). `logs` is local only.
+/// a coordinator over TLS (`--coordinator HOST:PORT --pki DIR --name CLIENT`).
 enum HistoryCommands {
     /// Opens the store read-only: `STATE/coordinator` for the embedded default, else `STATE` itself.
     static func openStore(_ state: String, command: String) throws -> CoordinatorStore {
@@ -72,12 +72,21 @@ enum HistoryCommands {
         printLine(TextTable.render(rows))
     }
 
-    /// `flotilla logs RUN [JOB] [--state DIR]`: the stored log of every job of the run, or one job.
+    /// `flotilla logs RUN [JOB] [--state DIR | --coordinator HOST:PORT --pki DIR --name CLIENT]`: the stored
+    /// log of every job of the run, or of one job, each attempt under its own header.
     static func logs(_ arguments: [String]) throws -> Int32 {
-        let args = try ArgumentList(command: "logs", arguments: arguments, valueOptions: ["state"], flagOptions: [])
+        let args = try ArgumentList(command: "logs", arguments: arguments,
+                                    valueOptions: ["state", "coordinator", "pki", "name"], flagOptions: [])
         let runID = try args.positional(0, "RUN (a run id, see 'flotilla runs')")
         try args.noExtraPositionals(after: 2)
         let jobFilter = args.positionals.count > 1 ? args.positionals[1] : nil
+        if let endpoint = try ClientEndpoint.parse(args, command: "logs") {
+            let printer = StoredLogPrinter()
+            return try OperatorClient.run(endpoint, command: "logs",
+                                          request: .fetchLogs(FetchLogs(runID: runID, job: jobFilter ?? ""))) { message in
+                printer.handle(message, command: "logs")
+            }
+        }
         let store = try openStore(stateDirectory(args.value("state")), command: "logs")
         guard try store.run(runID) != nil else {
             printError("flotilla logs: no run '\(runID)' in this state directory (see 'flotilla runs')")
@@ -91,12 +100,13 @@ enum HistoryCommands {
             return ExitCode.unrunnable
         }
         let attempts = try store.attempts(ofRun: runID)
+        let printer = StoredLogPrinter()
         for job in selected {
             for attempt in attempts where attempt.ref.jobID == job.planned.id {
-                printLine("=== \(job.planned.displayName) (attempt \(attempt.ref.attempt), agent \(attempt.agentName)) ===")
                 let bytes = try store.readLog(runID: runID, jobID: job.planned.id, attempt: attempt.ref.attempt)
-                let text = String(decoding: bytes, as: UTF8.self)
-                printLine(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+                printer.attempt(LogAttempt(jobID: job.planned.id, name: job.planned.displayName, attempt: attempt.ref.attempt,
+                                           agentName: attempt.agentName),
+                                log: String(decoding: bytes, as: UTF8.self))
             }
         }
         return ExitCode.success
