@@ -26,25 +26,7 @@ struct SVGBuilder {
         pairs.map { " \($0.key)=\"\(escape($0.value))\"" }.joined()
     }
 
-    /// Escapes the five XML specials and drops characters XML 1.0 forbids (C0 controls other
-    /// than tab, newline and carriage return), which a metric name from a log line could carry.
-    static func escape(_ raw: String) -> String {
-        var out = ""
-        out.reserveCapacity(raw.utf8.count)
-        for scalar in raw.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out += "&#\(scalar.value);"
-            default:
-                if scalar.value < 0x20 || (0xFFFE...0xFFFF).contains(scalar.value) { out += "\u{FFFD}" } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
+    /// Escapes the five XML specials and replaces characters XML 1.0 forbids (a metric name
+    /// from a log line could carry them), as every XML Flotilla writes does.
+    static func escape(_ raw: String) -> String { VerdictRenderer.xml(raw) }
 }
