@@ -271,7 +271,11 @@ public final class AgentRuntime: FramedConnectionDelegate {
         if connection.send(message) {
             outbox.sent(message, now: loop.nowMillis())
         } else {
-            logger.warning("send queue full; dropping a job event", ["event": "\(message.messageType)"])
+            // A coordinator that stopped reading: keep the event for the next session rather than lose it.
+            logger.warning("send queue full; reconnecting", ["event": "\(message.messageType)"])
+            outbox.hold(message)
+            closeReason = "the coordinator stopped reading (send queue full)"
+            connection.close()
         }
     }
 

@@ -52,8 +52,11 @@ enum FlotillaCommand {
 
     Fleet
       coordinator --listen HOST:PORT --pki DIR --state DIR
+            [--min-free-mb N]         refuse new runs below N MiB free in DIR (default 256)
       agent --coordinator HOST:PORT --pki DIR --name NAME --labels l1,l2 --capacity K --work-dir DIR
             [--max-artifact-bytes N]   per-job artifact upload limit (default 10G; K, M, G suffixes)
+            [--machine-class NAME]     the class benchmark samples are compared within
+                                       (default: derived from CPU, cores, memory, kernel, OS)
       drain AGENT --coordinator HOST:PORT --pki DIR --name CLIENT [--undo]
                                    the agent finishes its jobs and takes no new ones (rolling
                                    upgrades); --undo puts it back into service
