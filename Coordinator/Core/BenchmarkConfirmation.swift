@@ -5,14 +5,15 @@ import FlotillaCore
 ///
 /// It is a job of its own in the run, `JOB (confirm)` with id `JOB-confirm`: a copy of the
 /// benchmark job that needs nothing, cannot fail the run (`continue-on-error`), and is placed
-/// on an agent of the same machine class, another one than the first run's when one is free.
+/// on an agent of the same machine class: another one than the first run's when the fleet has
+/// one (it waits for it), else the same one.
 /// Its samples are stored under the original job with purpose `confirm`.
 public struct BenchmarkConfirmation: Sendable, Equatable {
     /// The benchmark job being confirmed.
     public var parent: String
     /// Agents of this class only; empty when unknown (a run resumed after a restart): any agent.
     public var machineClass: String
-    /// The agent of the suspicious run: another one is preferred.
+    /// The agent of the suspicious run: another one of the class takes the re-run when there is one.
     public var avoidAgent: String
 
     public init(parent: String, machineClass: String, avoidAgent: String) {

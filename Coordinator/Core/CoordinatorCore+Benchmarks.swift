@@ -30,3 +30,14 @@ extension CoordinatorCore {
         return (id, actions + schedule(now: now))
     }
 }
+
+extension CoordinatorCore {
+    /// Whether a connected agent other than the one to avoid could take the confirmation: then
+    /// the re-run waits for it, since a second machine of the class says more than the same one.
+    func hasOtherAgent(for confirmation: BenchmarkConfirmation, labels: Set<String>) -> Bool {
+        agents.values.contains { agent in
+            agent.name != confirmation.avoidAgent && !agent.drained && labels.isSubset(of: agent.labels)
+                && (confirmation.machineClass.isEmpty || agent.machineClass == confirmation.machineClass)
+        }
+    }
+}

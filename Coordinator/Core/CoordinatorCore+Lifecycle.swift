@@ -216,7 +216,8 @@ extension CoordinatorCore {
                                                   chainLength: run.jobs[i].chainLength,
                                                   exclusive: planned.benchmark != nil,
                                                   machineClass: confirmation.flatMap { $0.machineClass.isEmpty ? nil : $0.machineClass },
-                                                  avoidAgent: confirmation?.avoidAgent))
+                                                  avoidAgent: confirmation?.avoidAgent,
+                                                  avoidIsStrict: confirmation.map { hasOtherAgent(for: $0, labels: run.labelSets[i]) } ?? false))
         }
         return candidates
     }

@@ -17,12 +17,16 @@ public enum Scheduler {
         public var exclusive: Bool
         /// Only agents of this machine class (a benchmark confirmation); nil for any.
         public var machineClass: String?
-        /// Another agent than this one is preferred when one qualifies (a confirmation re-run).
+        /// Not this agent (a confirmation re-run), when `avoidIsStrict`; else another one is
+        /// preferred when one qualifies now.
         public var avoidAgent: String?
+        /// Wait for another agent rather than take `avoidAgent`.
+        public var avoidIsStrict: Bool
         public init(runID: String, jobIndex: Int, labels: Set<String>, chainLength: Int, exclusive: Bool = false,
-                    machineClass: String? = nil, avoidAgent: String? = nil) {
+                    machineClass: String? = nil, avoidAgent: String? = nil, avoidIsStrict: Bool = false) {
             self.runID = runID; self.jobIndex = jobIndex; self.labels = labels; self.chainLength = chainLength
             self.exclusive = exclusive; self.machineClass = machineClass; self.avoidAgent = avoidAgent
+            self.avoidIsStrict = avoidIsStrict
         }
     }
 
@@ -98,8 +102,8 @@ public enum Scheduler {
         func allowed(_ slot: Slot) -> Bool {
             (!candidate.exclusive || slot.idle) && (candidate.machineClass.map { $0 == slot.machineClass } ?? true)
         }
-        return bestSlot(for: candidate.labels, in: slots) { allowed($0) && $0.name != candidate.avoidAgent }
-            ?? bestSlot(for: candidate.labels, in: slots, where: allowed)
+        let other = bestSlot(for: candidate.labels, in: slots) { allowed($0) && $0.name != candidate.avoidAgent }
+        return other ?? (candidate.avoidIsStrict ? nil : bestSlot(for: candidate.labels, in: slots, where: allowed))
     }
 
     static func bestSlot(for labels: Set<String>, in slots: [Slot], where accept: (Slot) -> Bool = { _ in true }) -> Int? {

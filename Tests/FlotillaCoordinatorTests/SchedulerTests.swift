@@ -176,6 +176,17 @@ struct BenchmarkConfirmationTests {
         #expect(end.runFinished?.outcome == .succeeded, "a failed confirmation does not fail the run")
     }
 
+    @Test func aBusyAgentOfTheClassIsWaitedForRatherThanTheSameOne() {
+        var core = Fixture.core(agents: [hello("fast-1", machineClass: "fast"), hello("fast-2", machineClass: "fast")])
+        let (runID, placed) = core.submit([benchmark("bench"), Fixture.job("other")])
+        #expect(placed.placed == ["1:bench", "2:other"])
+        _ = core.confirmBenchmark(runID: runID, jobID: "bench", machineClass: "fast", avoidAgent: "fast-1", now: 5)
+        let benchDone = core.received(Fixture.finished(runID, "bench", .success), from: 1, now: 6)
+        #expect(benchDone.placed.isEmpty, "fast-1 is idle, but fast-2 exists: the re-run waits for it")
+        let otherDone = core.received(Fixture.finished(runID, "other", .success), from: 2, now: 7)
+        #expect(otherDone.placed == ["2:bench-confirm"])
+    }
+
     @Test func withoutAnotherAgentOfTheClassTheSameOneConfirms() {
         var core = Fixture.core(agents: [hello("fast-1", machineClass: "fast"), hello("slow-1", machineClass: "slow")])
         let (runID, _) = core.submit([benchmark("bench")])
