@@ -35,14 +35,13 @@ extension CoordinatorCore {
             run.jobs[i].detail = job.detail
             run.jobs[i].exitCode = job.exitCode
             run.jobs[i].retryReasons = job.retryReasons
-            let state = job.state
-            run.transition(i, to: state)
-            if state == .assigned || state == .running {
+            run.transition(i, to: job.state)
+            if job.state == .assigned || job.state == .running {
                 run.jobs[i].assignedAt = now
                 reclaims[run.jobs[i].ref(runID: run.id)] = PendingReclaim(agentName: job.agentName,
                                                                          deadline: now + reclaimWindowMillis)
             }
-            if state.isTerminal { run.jobs[i].finishedAt = now }
+            if job.state.isTerminal { run.jobs[i].finishedAt = now }
         }
         _ = run.takeChangedJobs()
         runs[run.id] = run

@@ -38,10 +38,15 @@ extension CoordinatorServer {
     }
 
     /// Writes every job change the core made since the last call.
-    func persistChanges() {
+    ///
+    /// - Returns: the runs that finished since the last call, with their outcomes.
+    @discardableResult
+    func persistChanges() -> [(runID: String, outcome: RunOutcome)] {
         let now = Self.wallClockMillis()
+        var finished: [(runID: String, outcome: RunOutcome)] = []
         for (runID, changed) in core.takeChanges() {
             guard let run = core.runs[runID] else { continue }
+            if case .finished(let outcome) = run.phase, storedRuns[runID] != nil { finished.append((runID, outcome)) }
             do throws(StoreError) {
                 var stored = storedRuns[runID] ?? (revision: 0, active: false)
                 if run.jobListRevision != stored.revision {
@@ -63,6 +68,7 @@ extension CoordinatorServer {
                 logger.error("cannot record job changes", ["run.id": runID, "error": error.description])
             }
         }
+        return finished
     }
 
     private func persist(_ job: JobRecord, runID: String, at now: Int64) throws(StoreError) {

@@ -296,9 +296,13 @@ public final class CoordinatorServer: FramedConnectionDelegate {
 
     func perform(_ actions: [CoordinatorAction]) {
         // Durable first: nobody hears of an assignment or a result the store does not hold.
-        persistChanges()
-        // A run's submitter and watchers get the same RunFinished; it is judged once.
+        // Every run that ended is judged now, watched or not, so its verdict is stored for a later
+        // `flotilla wait`; its submitter and watchers then get that same RunFinished.
         var judgedRuns: [String: RunFinished] = [:]
+        for (runID, outcome) in persistChanges() {
+            guard let run = core.runs[runID] else { continue }
+            judgedRuns[runID] = judged(RunFinished(runID: runID, outcome: outcome, jobs: run.summaries()))
+        }
         for action in actions {
             switch action {
             case .send(let id, var message):

@@ -147,3 +147,41 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests.OperatorCommandTests {
+    @Test("a detached run nobody watches is judged when it ends: a later wait gets its verdict")
+    func unwatchedRunIsJudged() async throws {
+        let harness = try FlotillaHarness("operator-unwatched")
+        defer { harness.shutdown() }
+        let pki = try await harness.makePKI(agents: ["solo"])
+        let (coordinator, port) = try await harness.startCoordinator(pki: pki)
+        _ = try await harness.startAgent(name: "solo", labels: ["linux"], pki: pki, port: port, coordinator: coordinator)
+        let remote = ["--coordinator", "127.0.0.1:\(port)", "--pki", pki, "--name", "tester"]
+        let pipeline = try harness.writePipeline("""
+            jobs:
+              quick:
+                runs-on: [linux]
+                steps:
+                  - run: echo quick
+            gates:
+              - {name: all jobs, kind: jobs}
+            """)
+        let submitted = try await harness.run(["submit", pipeline, "--source", try harness.directory.makeDirectory("src")] + remote,
+                                              label: "submit")
+        try #require(submitted.termination == .exited(0), "\(submitted.transcript)")
+        let runID = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Nobody follows it; wait (bounded) until the coordinator has it finished.
+        var finished = false
+        for _ in 0..<100 where !finished {
+            let runs = try await harness.run(["runs"] + remote, label: "runs")
+            finished = runs.stdout.split(separator: "\n").contains { $0.hasPrefix(runID) && $0.contains("succeeded") }
+            if !finished { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(finished, "the run did not finish")
+        let json = harness.directory.file("verdict.json")
+        let waited = try await harness.run(["wait", runID, "--json", json] + remote, label: "wait")
+        #expect(waited.termination == .exited(0), "\(waited.transcript)")
+        let verdict = (try? String(contentsOfFile: json, encoding: .utf8)) ?? ""
+        #expect(verdict.contains(#""verdict": "pass""#) && verdict.contains("all jobs"), "\(verdict)")
+    }
+}
