@@ -75,8 +75,28 @@ extension CoordinatorServer {
         } catch {
             logger.warning("cannot read a stored verdict", ["run.id": runID, "error": error.description])
         }
-        session.connection.send(.runFinished(RunFinished(runID: runID, outcome: outcome, jobs: memory?.summaries() ?? [],
+        session.connection.send(.runFinished(RunFinished(runID: runID, outcome: outcome,
+                                                         jobs: memory?.summaries() ?? storedSummaries(runID),
                                                          verdictJSON: verdict)))
+    }
+
+    /// A finished run's job table from the store (a run from before a restart): each job with
+    /// its last attempt's agent, exit code and duration.
+    private func storedSummaries(_ runID: String) -> [JobSummary] {
+        do throws(StoreError) {
+            let attempts = Dictionary(grouping: try store.attempts(ofRun: runID), by: { $0.ref.jobID })
+            return try store.jobs(ofRun: runID).map { job in
+                let last = attempts[job.planned.id]?.max { $0.ref.attempt < $1.ref.attempt }
+                var duration: UInt64 = 0
+                if let last, let end = last.finishedAt { duration = UInt64(max(0, end - (last.startedAt ?? last.assignedAt))) }
+                return JobSummary(jobID: job.planned.id, name: job.planned.displayName, agentName: last?.agentName ?? "",
+                                  state: job.state, durationMillis: duration, exitCode: last?.exitCode,
+                                  attempts: last?.ref.attempt ?? 0)
+            }
+        } catch {
+            logger.warning("cannot read a stored run's jobs", ["run.id": runID, "error": error.description])
+            return []
+        }
     }
 
     private func runList(limit: UInt32) -> RunList {

@@ -97,6 +97,11 @@ extension EndToEndTests {
 
             // Every artifact is present once and verifies.
             let (_, port2) = try await harness.startCoordinator(pki: pki, extraArguments: heartbeats)
+            // A run from before the restart: its verdict and job table come from the store.
+            let again = try await harness.run(["wait", runID, "--coordinator", "127.0.0.1:\(port2)", "--pki", pki,
+                                               "--name", "tester"], label: "wait-after")
+            #expect(again.termination == .exited(0), "\(again.transcript)")
+            #expect(again.stdout.contains("work (40)") && again.stdout.contains("succeeded"), "\(again.stdout)")
             let output = harness.directory.file("downloaded")
             let get = try await harness.run(["artifacts", "get", runID, "--all", "-o", output,
                                              "--coordinator", "127.0.0.1:\(port2)", "--pki", pki, "--name", "tester"],
