@@ -87,29 +87,16 @@ struct ArtifactBenchmark {
     /// Parses the arguments after `artifacts`.
     static func parse(_ arguments: [String]) throws(BenchError) -> Options {
         var options = Options()
-        var index = 0
-        func value(_ name: String) throws(BenchError) -> String {
-            index += 1
-            guard index < arguments.count else { throw .usage("\(name) needs a value") }
-            return arguments[index]
-        }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws(BenchError) -> Int {
-            let text = try value(name)
-            guard let number = Int(text), range.contains(number) else {
-                throw .usage("\(name) expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-            }
-            return number
-        }
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--mib": options.mebibytes = try integer("--mib", 1...8_192)
-            case "--runs": options.runs = try integer("--runs", 1...100)
-            case "--reference-seconds": options.referenceSeconds = try integer("--reference-seconds", 1...60)
-            case "--json": options.jsonPath = try value("--json")
+        var arguments = BenchArguments(arguments)
+        while let option = arguments.next() {
+            switch option {
+            case "--mib": options.mebibytes = try arguments.integer(1...8_192)
+            case "--runs": options.runs = try arguments.integer(1...100)
+            case "--reference-seconds": options.referenceSeconds = try arguments.integer(1...60)
+            case "--json": options.jsonPath = try arguments.value()
             case "--keep": options.keep = true
-            default: throw .usage("unknown option '\(arguments[index])' for artifacts")
+            default: throw .usage("unknown option '\(option)' for artifacts")
             }
-            index += 1
         }
         return options
     }
@@ -117,20 +104,11 @@ struct ArtifactBenchmark {
     /// `flotilla-bench artifacts ARGUMENTS`: parses, measures in a fresh temporary directory
     /// (removed unless `--keep`), prints the report; returns the exit code.
     static func main(_ arguments: [String]) -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(usage)
-            return 0
-        }
-        let options: Options
-        do {
-            options = try parse(arguments)
-        } catch {
-            printError("flotilla-bench: \(error)\n\n\(usage)")
-            return 2
-        }
-        if BenchReport.buildConfiguration != "release" {
-            printError("flotilla-bench: warning: debug build; figures are not representative (use swift build -c release)")
-        }
+        FlotillaBenchMain.command(arguments, usage: usage, parse: parse, run: measure)
+    }
+
+    /// Measures in a fresh temporary directory (removed unless `--keep`) and prints the report.
+    private static func measure(_ options: Options) -> Int32 {
         let base = NSTemporaryDirectory()
         var template = Array(((base.hasSuffix("/") ? base : base + "/") + "flotilla-bench-artifacts-XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else {

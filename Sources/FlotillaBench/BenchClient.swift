@@ -5,11 +5,11 @@ import WireProtocol
 
 /// A run client that stays connected and submits runs one after another.
 ///
-/// Loop-confined. Mirrors the CLI's `RunClient` (mutual TLS as a client, handshake,
-/// heartbeats, bundle upload on request) but keeps its session across runs, so the
+/// Loop-confined. Mirrors the CLI's `RunClient` (a `ClientSession`: mutual TLS as a client,
+/// handshake, heartbeats; bundle upload on request) but keeps its session across runs, so the
 /// benchmark times dispatch rather than connection setup. The coordinator answers
 /// submissions in order, which is how a `RunAccepted` is matched to its submission.
-final class BenchClient: FramedConnectionDelegate {
+final class BenchClient: ClientSessionDelegate {
     /// What a finished submission reports; times are taken on the client loop.
     struct Completed: Sendable {
         var runID: String
@@ -29,12 +29,7 @@ final class BenchClient: FramedConnectionDelegate {
         var handler: Handler
     }
 
-    private let loop: EventLoop
-    private let target: HostPort
-    private let tls: TLSConfiguration
-    private var handshake: ClientHandshake
-    private var heartbeats: HeartbeatKeeper?
-    private var connection: FramedConnection?
+    private let session: ClientSession
     private var sender: BundleSender?
     private var onEstablished: ((Result<Void, BenchError>) -> Void)?
     private var awaitingAcceptance: [Pending] = []
@@ -46,71 +41,63 @@ final class BenchClient: FramedConnectionDelegate {
     var onOtherMessage: ((Message) -> Void)?
 
     init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, name: String) {
-        self.loop = loop
-        self.target = target
-        self.tls = tls
-        self.handshake = ClientHandshake(hello: .client(name: name))
+        self.session = ClientSession(loop: loop, target: target, tls: tls, clientName: name)
+        session.delegate = self
     }
 
     /// Connects and completes the handshake; `done` runs once, on the loop.
     func connect(_ done: @escaping (Result<Void, BenchError>) -> Void) {
         onEstablished = done
-        do {
-            connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
-                                                  serverName: target.host, delegate: self)
-        } catch {
-            fail(.session("cannot connect to the coordinator at \(target): \(error)"))
-        }
+        session.connect()
     }
 
     /// Submits a run; `handler` gets its `RunFinished` (or the failure), once, on the loop.
     func submit(_ submit: SubmitRun, bundlePath: String, handler: @escaping Handler) {
-        guard let connection, handshake.welcome != nil, !closed else {
+        guard session.welcome != nil, !closed else {
             return handler(.failure(.session("the client session is not established")))
         }
         bundlePaths[submit.bundleSHA256] = bundlePath
         awaitingAcceptance.append(Pending(submittedMonotonic: BenchClock.monotonicMicros(), handler: handler))
-        connection.send(.submitRun(submit))
+        session.send(.submitRun(submit))
     }
 
     /// Queues `message` on the established session; false when there is none or its queue is full.
     func send(_ message: Message) -> Bool {
-        guard let connection, handshake.welcome != nil, !closed else { return false }
-        return connection.send(message)
+        guard session.welcome != nil, !closed else { return false }
+        return session.send(message)
     }
 
     /// Closes the session; call on the loop.
     func close() {
         closed = true
-        heartbeats?.stop()
-        connection?.close()
+        session.close()
     }
 
-    // MARK: FramedConnectionDelegate
+    // MARK: ClientSessionDelegate
 
-    func connectionDidBecomeActive(_ connection: FramedConnection) {
-        connection.send(handshake.initialMessage())
+    func sessionEstablished(_ session: ClientSession, welcome: Welcome, on connection: FramedConnection) {
+        onEstablished?(.success(()))
+        onEstablished = nil
     }
 
-    func connection(_ connection: FramedConnection, didReceive message: Message) {
-        heartbeats?.messageReceived()
-        switch handshake.received(message) {
-        case .established(let welcome):
-            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { _ in }
-            onEstablished?(.success(()))
-            onEstablished = nil
-        case .deliver(let message):
-            handle(message, on: connection)
-        case .failed(let error):
-            if let reply = error.replyMessage { connection.close(sending: reply) } else { connection.close() }
+    func session(_ session: ClientSession, didReceive message: Message, on connection: FramedConnection) {
+        handle(message, on: connection)
+    }
+
+    func session(_ session: ClientSession, didFail failure: ClientSessionFailure) {
+        switch failure {
+        case .cannotConnect(let reason):
+            fail(.session("cannot connect to the coordinator at \(session.target): \(reason)"))
+        case .notCoordinator(let peer):
+            fail(.session("the peer at \(session.target) is not a coordinator (\(peer?.description ?? "no identity"))"))
+        case .protocolFailed(let error):
             fail(.session("the coordinator ended the session: \(error)"))
-        case .ignore:
-            break
+        case .heartbeatTimedOut:
+            break  // the close that follows fails the session
         }
     }
 
-    func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
-        heartbeats?.stop()
+    func sessionDidClose(_ session: ClientSession, error: ConnectionError?) {
         guard !closed else { return }
         fail(.session("lost the connection to the coordinator: \(error.map { "\($0)" } ?? "closed by the coordinator")"))
     }
@@ -161,6 +148,6 @@ final class BenchClient: FramedConnectionDelegate {
         awaitingAcceptance.removeAll()
         running.removeAll()
         for handler in waiting { handler(.failure(error)) }
-        connection?.close()
+        session.close()
     }
 }

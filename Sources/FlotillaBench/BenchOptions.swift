@@ -48,31 +48,18 @@ struct BenchOptions: Sendable, Equatable {
         var options = BenchOptions()
         options.command = command
         if command == "core" { options.jobs = 1_600 }
-        var index = 1
-        func value(_ name: String) throws(BenchError) -> String {
-            index += 1
-            guard index < arguments.count else { throw .usage("\(name) needs a value") }
-            return arguments[index]
-        }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws(BenchError) -> Int {
-            let text = try value(name)
-            guard let number = Int(text), range.contains(number) else {
-                throw .usage("\(name) expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-            }
-            return number
-        }
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--agents": options.agents = try integer("--agents", 1...64)
-            case "--jobs": options.jobs = try integer("--jobs", 1...10_000)
-            case "--samples": options.samples = try integer("--samples", 10...100_000)
-            case "--warmup": options.warmup = try integer("--warmup", 0...1_000)
-            case "--reference-jobs": options.referenceJobs = try integer("--reference-jobs", 1...10_000)
-            case "--json": options.jsonPath = try value("--json")
+        var arguments = BenchArguments(arguments, from: 1)
+        while let option = arguments.next() {
+            switch option {
+            case "--agents": options.agents = try arguments.integer(1...64)
+            case "--jobs": options.jobs = try arguments.integer(1...10_000)
+            case "--samples": options.samples = try arguments.integer(10...100_000)
+            case "--warmup": options.warmup = try arguments.integer(0...1_000)
+            case "--reference-jobs": options.referenceJobs = try arguments.integer(1...10_000)
+            case "--json": options.jsonPath = try arguments.value()
             case "--keep": options.keep = true
-            default: throw .usage("unknown option '\(arguments[index])'")
+            default: throw .usage("unknown option '\(option)'")
             }
-            index += 1
         }
         return options
     }

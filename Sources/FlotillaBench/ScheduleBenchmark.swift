@@ -82,35 +82,22 @@ struct ScheduleBenchmark {
     /// Parses the arguments after `schedule`.
     static func parse(_ arguments: [String]) throws(BenchError) -> Options {
         var options = Options()
-        var index = 0
-        func value(_ name: String) throws(BenchError) -> String {
-            index += 1
-            guard index < arguments.count else { throw .usage("\(name) needs a value") }
-            return arguments[index]
-        }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws(BenchError) -> Int {
-            let text = try value(name)
-            guard let number = Int(text), range.contains(number) else {
-                throw .usage("\(name) expects an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-            }
-            return number
-        }
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--queued": options.queued = try integer("--queued", 1...1_000_000)
-            case "--agents": options.agents = try integer("--agents", 1...100_000)
-            case "--reference-queued": options.referenceQueued = try integer("--reference-queued", 1...1_000_000)
-            case "--reference-agents": options.referenceAgents = try integer("--reference-agents", 1...100_000)
-            case "--samples": options.samples = try integer("--samples", 10...1_000_000)
-            case "--seed": options.seed = UInt64(try integer("--seed", 0...Int.max))
+        var arguments = BenchArguments(arguments)
+        while let option = arguments.next() {
+            switch option {
+            case "--queued": options.queued = try arguments.integer(1...1_000_000)
+            case "--agents": options.agents = try arguments.integer(1...100_000)
+            case "--reference-queued": options.referenceQueued = try arguments.integer(1...1_000_000)
+            case "--reference-agents": options.referenceAgents = try arguments.integer(1...100_000)
+            case "--samples": options.samples = try arguments.integer(10...1_000_000)
+            case "--seed": options.seed = UInt64(try arguments.integer(0...Int.max))
             case "--labels":
-                let kind = try value("--labels")
+                let kind = try arguments.value()
                 guard kind == "mixed" || kind == "uniform" else { throw .usage("--labels expects mixed or uniform, got '\(kind)'") }
                 options.uniformLabels = kind == "uniform"
-            case "--json": options.jsonPath = try value("--json")
-            default: throw .usage("unknown option '\(arguments[index])' for schedule")
+            case "--json": options.jsonPath = try arguments.value()
+            default: throw .usage("unknown option '\(option)' for schedule")
             }
-            index += 1
         }
         return options
     }
@@ -272,26 +259,14 @@ struct ScheduleBenchmark {
 
     /// `flotilla-bench schedule …`: parses, measures, prints (and writes) the report.
     static func main(_ arguments: [String]) -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(usage)
-            return 0
-        }
-        let options: Options
-        do {
-            options = try parse(arguments)
-        } catch {
-            printError("flotilla-bench: \(error)\n\n\(usage)")
-            return 2
-        }
-        if BenchReport.buildConfiguration != "release" {
-            printError("flotilla-bench: warning: debug build; figures are not representative (use swift build -c release)")
-        }
-        do {
-            let (large, reference) = try ScheduleBenchmark(options: options).run()
-            return FlotillaBenchMain.emit(json(options: options, large: large, reference: reference), to: options.jsonPath)
-        } catch {
-            printError("flotilla-bench: \(error)")
-            return 1
+        FlotillaBenchMain.command(arguments, usage: usage, parse: parse) { options in
+            do {
+                let (large, reference) = try ScheduleBenchmark(options: options).run()
+                return FlotillaBenchMain.emit(json(options: options, large: large, reference: reference), to: options.jsonPath)
+            } catch {
+                printError("flotilla-bench: \(error)")
+                return 1
+            }
         }
     }
 }

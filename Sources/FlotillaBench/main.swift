@@ -12,33 +12,50 @@ enum FlotillaBenchMain {
     static func main(_ arguments: [String]) -> Int32 {
         if arguments.first == "schedule" { return ScheduleBenchmark.main(Array(arguments.dropFirst())) }
         if arguments.first == "artifacts" { return ArtifactBenchmark.main(Array(arguments.dropFirst())) }
+        let help = BenchOptions.usage + "\n\n" + ScheduleBenchmark.usage + "\n\n" + ArtifactBenchmark.usage
+        return command(arguments, usage: BenchOptions.usage, help: help, parse: BenchOptions.parse) { options in
+            do {
+                switch options.command {
+                case "core":
+                    let result = try CoreScalingBenchmark(agents: options.agents, jobs: options.jobs,
+                                                          referenceJobs: options.referenceJobs).run()
+                    return emit(BenchReport.coreJSON(options: options, result: result), to: options.jsonPath)
+                default:
+                    return emit(try runDispatch(options), to: options.jsonPath)
+                }
+            } catch {
+                printError("flotilla-bench: \(error)")
+                return 1
+            }
+        }
+    }
+
+    /// The start every benchmark command shares: `--help`, parsing, the debug-build warning.
+    ///
+    /// - Parameters:
+    ///   - usage: Printed after a usage error.
+    ///   - help: Printed for `--help` or `-h` (default: `usage`).
+    ///   - parse: Parses `arguments` into the command's options.
+    ///   - run: Measures and reports; returns the exit code.
+    /// - Returns: 0 after help, 2 after a usage error, else what `run` returns.
+    static func command<Options>(_ arguments: [String], usage: String, help: String? = nil,
+                                 parse: ([String]) throws(BenchError) -> Options,
+                                 run: (Options) -> Int32) -> Int32 {
         if arguments.contains("--help") || arguments.contains("-h") {
-            print(BenchOptions.usage + "\n\n" + ScheduleBenchmark.usage + "\n\n" + ArtifactBenchmark.usage)
+            print(help ?? usage)
             return 0
         }
-        let options: BenchOptions
+        let options: Options
         do {
-            options = try BenchOptions.parse(arguments)
+            options = try parse(arguments)
         } catch {
-            printError("flotilla-bench: \(error)\n\n\(BenchOptions.usage)")
+            printError("flotilla-bench: \(error)\n\n\(usage)")
             return 2
         }
         if BenchReport.buildConfiguration != "release" {
             printError("flotilla-bench: warning: debug build; figures are not representative (use swift build -c release)")
         }
-        do {
-            switch options.command {
-            case "core":
-                let result = try CoreScalingBenchmark(agents: options.agents, jobs: options.jobs,
-                                                      referenceJobs: options.referenceJobs).run()
-                return emit(BenchReport.coreJSON(options: options, result: result), to: options.jsonPath)
-            default:
-                return emit(try runDispatch(options), to: options.jsonPath)
-            }
-        } catch {
-            printError("flotilla-bench: \(error)")
-            return 1
-        }
+        return run(options)
     }
 
     /// Runs the fleet benchmark in a fresh temporary directory (removed unless `--keep`).

@@ -7,17 +7,12 @@ import WireProtocol
 /// Loop-confined. After the handshake it sends `request`; each message that arrives is given
 /// to `answer`, which returns the exit code once it has seen the answer (nil: keep waiting).
 /// It heartbeats like any client.
-final class OperatorClient: FramedConnectionDelegate {
-    private let loop: EventLoop
-    private let target: HostPort
-    private let tls: TLSConfiguration
+final class OperatorClient: ClientSessionDelegate {
+    private let session: ClientSession
     private let command: String
     private let request: Message
     private let answer: (Message) -> Int32?
     private let onExit: (Int32) -> Void
-    private var handshake: ClientHandshake
-    private var heartbeats: HeartbeatKeeper?
-    private var connection: FramedConnection?
     private var finished = false
 
     /// Runs the session on a fresh loop until it ends; returns the exit code.
@@ -34,54 +29,34 @@ final class OperatorClient: FramedConnectionDelegate {
 
     init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, clientName: String, command: String, request: Message,
          answer: @escaping (Message) -> Int32?, onExit: @escaping (Int32) -> Void) {
-        self.loop = loop
-        self.target = target
-        self.tls = tls
+        self.session = ClientSession(loop: loop, target: target, tls: tls, clientName: clientName)
         self.command = command
         self.request = request
         self.answer = answer
         self.onExit = onExit
-        self.handshake = ClientHandshake(hello: .client(name: clientName))
+        session.delegate = self
     }
 
     func start() {
-        do {
-            connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
-                                                  serverName: target.host, delegate: self)
-        } catch {
-            finish(ExitCode.unrunnable, message: "cannot connect to coordinator \(target): \(error)")
-        }
+        session.connect()
     }
 
-    // MARK: FramedConnectionDelegate
+    // MARK: ClientSessionDelegate
 
-    func connectionDidBecomeActive(_ connection: FramedConnection) {
-        guard connection.peerIdentity?.role == "coordinator" else {
-            connection.close()
-            return finish(ExitCode.unrunnable, message: "the peer at \(target) is not a coordinator "
-                          + "(\(connection.peerIdentity?.description ?? "no identity"))")
-        }
-        connection.send(handshake.initialMessage())
+    func sessionEstablished(_ session: ClientSession, welcome: Welcome, on connection: FramedConnection) {
+        connection.send(request)
     }
 
-    func connection(_ connection: FramedConnection, didReceive message: Message) {
-        heartbeats?.messageReceived()
-        switch handshake.received(message) {
-        case .established(let welcome):
-            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { _ in }
-            connection.send(request)
-        case .deliver(let message):
-            if let code = answer(message) { finish(code, message: nil) }
-        case .failed(let error):
-            if let reply = error.replyMessage { connection.close(sending: reply) } else { connection.close() }
-            finish(ExitCode.unrunnable, message: "coordinator \(target) ended the session: \(error)")
-        case .ignore:
-            break
-        }
+    func session(_ session: ClientSession, didReceive message: Message, on connection: FramedConnection) {
+        if let code = answer(message) { finish(code, message: nil) }
     }
 
-    func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
-        heartbeats?.stop()
+    func session(_ session: ClientSession, didFail failure: ClientSessionFailure) {
+        if let message = failure.endingMessage(target: session.target) { finish(ExitCode.unrunnable, message: message) }
+    }
+
+    func sessionDidClose(_ session: ClientSession, error: ConnectionError?) {
+        let target = session.target
         let reason: String
         switch error {
         case .connectFailed(let system)?: reason = "cannot reach coordinator at \(target): \(system)"
@@ -96,7 +71,7 @@ final class OperatorClient: FramedConnectionDelegate {
         guard !finished else { return }
         finished = true
         if let message { printError("flotilla \(command): \(message)") }
-        connection?.close()
+        session.close()
         onExit(code)
     }
 }

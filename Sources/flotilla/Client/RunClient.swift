@@ -14,7 +14,7 @@ import WireProtocol
 /// Once a run is accepted (or, for `wait`, named), losing the coordinator is not the end: it
 /// may be restarting, and it resumes its runs. The session reconnects with backoff for up to
 /// `reconnectWindowMillis` and follows the run again (`WatchRun`).
-final class RunClient: FramedConnectionDelegate {
+final class RunClient: ClientSessionDelegate {
     /// What the session does after the handshake.
     enum Mode: Sendable {
         /// Submit and follow to the end (`flotilla run`).
@@ -26,15 +26,13 @@ final class RunClient: FramedConnectionDelegate {
     }
 
     private let loop: EventLoop
-    private let target: HostPort
-    private let tls: TLSConfiguration
+    private let session: ClientSession
+    private var target: HostPort { session.target }
     private let submit: SubmitRun
     private let bundlePath: String
     private let printer: RunProgressPrinter
     private let verdictOutput: VerdictOutput
     private let onExit: (Int32) -> Void
-    private var handshake: ClientHandshake
-    private let clientName: String
     /// The run being followed once known: after a lost connection, the session reconnects and watches it.
     private var followedRunID: String?
     private var backoff = ReconnectBackoff(initialMillis: 250, maxMillis: 5_000)
@@ -42,8 +40,6 @@ final class RunClient: FramedConnectionDelegate {
     private var outageStartedAt: UInt64?
     /// How long to keep trying to reach a coordinator that went away mid-run.
     static let reconnectWindowMillis: UInt64 = 180_000
-    private var heartbeats: HeartbeatKeeper?
-    private var connection: FramedConnection?
     private var sender: BundleSender?
     private var finished = false
     private var closeReason: String?
@@ -59,26 +55,18 @@ final class RunClient: FramedConnectionDelegate {
         self.mode = mode
         self.verdictOutput = verdictOutput
         self.loop = loop
-        self.target = target
-        self.tls = tls
+        self.session = ClientSession(loop: loop, target: target, tls: tls, clientName: clientName)
         self.submit = submit
         self.bundlePath = bundlePath
         self.printer = printer
         self.onExit = onExit
-        self.handshake = ClientHandshake(hello: .client(name: clientName))
-        self.clientName = clientName
         if case .watch(let runID) = mode { followedRunID = runID }
+        session.delegate = self
     }
 
     /// Starts connecting; call on the loop.
     func start() {
-        do {
-            connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
-                                                  serverName: target.host, delegate: self)
-        } catch {
-            if outageStartedAt != nil && scheduleReconnect(nil) { return }
-            finish(ExitCode.unrunnable, message: "cannot connect to coordinator \(target): \(error)")
-        }
+        session.connect()
     }
 
     /// Gives up (Ctrl-C): closing the connection cancels a followed run; detached and watched runs go on.
@@ -88,52 +76,46 @@ final class RunClient: FramedConnectionDelegate {
         case .submitOnly: printer.error("interrupted before the coordinator confirmed the run and its source")
         case .watch: printer.error("interrupted; the run goes on ('flotilla cancel RUN' stops it)")
         }
-        connection?.close()
+        session.close()
         finish(ExitCode.unrunnable, message: nil)
     }
 
-    // MARK: FramedConnectionDelegate
+    // MARK: ClientSessionDelegate
 
-    func connectionDidBecomeActive(_ connection: FramedConnection) {
-        // Every fleet certificate is valid for TLS client and server use; only the role says who is the coordinator.
-        guard connection.peerIdentity?.role == "coordinator" else {
-            closeReason = "the peer at \(target) presented a \(connection.peerIdentity?.description ?? "certificate without identity"), not a coordinator's"
-            connection.close()
-            return
+    func sessionEstablished(_ session: ClientSession, welcome: Welcome, on connection: FramedConnection) {
+        backoff.reset()
+        if let runID = followedRunID, outageStartedAt != nil {
+            outageStartedAt = nil
+            printer.note("reconnected to coordinator \(target); following run \(runID) again")
+            connection.send(.watchRun(WatchRun(runID: runID)))
+        } else if case .watch(let runID) = mode {
+            connection.send(.watchRun(WatchRun(runID: runID)))
+        } else {
+            connection.send(.submitRun(submit))
         }
-        connection.send(handshake.initialMessage())
     }
 
-    func connection(_ connection: FramedConnection, didReceive message: Message) {
-        heartbeats?.messageReceived()
-        switch handshake.received(message) {
-        case .established(let welcome):
-            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { [weak self] silent in
-                self?.closeReason = "no heartbeat from the coordinator for \(silent) ms"
-            }
-            backoff.reset()
-            if let runID = followedRunID, outageStartedAt != nil {
-                outageStartedAt = nil
-                printer.note("reconnected to coordinator \(target); following run \(runID) again")
-                connection.send(.watchRun(WatchRun(runID: runID)))
-            } else if case .watch(let runID) = mode {
-                connection.send(.watchRun(WatchRun(runID: runID)))
-            } else {
-                connection.send(.submitRun(submit))
-            }
-        case .deliver(let message):
-            handle(message, on: connection)
-        case .failed(let error):
-            if let reply = error.replyMessage { connection.close(sending: reply) } else { connection.close() }
+    func session(_ session: ClientSession, didReceive message: Message, on connection: FramedConnection) {
+        handle(message, on: connection)
+    }
+
+    func session(_ session: ClientSession, didFail failure: ClientSessionFailure) {
+        switch failure {
+        case .cannotConnect:
+            if outageStartedAt != nil && scheduleReconnect(nil) { return }
+            finish(ExitCode.unrunnable, message: failure.endingMessage(target: target))
+        case .notCoordinator(let peer):
+            // The close that follows decides: a reconnect while following a run, else the end.
+            closeReason = "the peer at \(target) presented a \(peer?.description ?? "certificate without identity"), not a coordinator's"
+        case .protocolFailed(let error):
             closeReason = "\(error)"
-            finish(ExitCode.unrunnable, message: "coordinator \(target) ended the session: \(error)")
-        case .ignore:
-            break
+            finish(ExitCode.unrunnable, message: failure.endingMessage(target: target))
+        case .heartbeatTimedOut(let silent):
+            closeReason = "no heartbeat from the coordinator for \(silent) ms"
         }
     }
 
-    func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
-        heartbeats?.stop()
+    func sessionDidClose(_ session: ClientSession, error: ConnectionError?) {
         guard !finished else { return }
         if reconnectsAfterLoss(error) { return }
         let reason: String
@@ -265,7 +247,6 @@ final class RunClient: FramedConnectionDelegate {
             printer.note("lost the connection to coordinator \(target) while following run \(runID); reconnecting")
         }
         guard now - outageStartedAt! < Self.reconnectWindowMillis else { return false }
-        handshake = ClientHandshake(hello: .client(name: clientName))
         closeReason = nil
         let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
         _ = loop.schedule(afterMillis: delay) { [weak self] in

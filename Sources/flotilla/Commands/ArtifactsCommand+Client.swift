@@ -9,16 +9,11 @@ import WireProtocol
 /// `get` it then fetches the chosen artifacts one at a time, writing each through
 /// `ArtifactDownloader` as its `ArtifactData` chunks arrive. It heartbeats like any client, so
 /// a long download is not mistaken for a dead peer.
-final class ArtifactsClient: FramedConnectionDelegate {
-    private let loop: EventLoop
-    private let target: HostPort
-    private let tls: TLSConfiguration
+final class ArtifactsClient: ClientSessionDelegate {
+    private let session: ClientSession
     private let runID: String
     private let request: ArtifactsCommand.Request
     private let onExit: (Int32) -> Void
-    private var handshake: ClientHandshake
-    private var heartbeats: HeartbeatKeeper?
-    private var connection: FramedConnection?
     private var records: [ArtifactSummary] = []
     private var downloader: ArtifactDownloader?
     private var queue: [ArtifactSummary] = []
@@ -39,55 +34,34 @@ final class ArtifactsClient: FramedConnectionDelegate {
 
     init(loop: EventLoop, target: HostPort, tls: TLSConfiguration, clientName: String, runID: String,
          request: ArtifactsCommand.Request, onExit: @escaping (Int32) -> Void) {
-        self.loop = loop
-        self.target = target
-        self.tls = tls
+        self.session = ClientSession(loop: loop, target: target, tls: tls, clientName: clientName)
         self.runID = runID
         self.request = request
         self.onExit = onExit
-        self.handshake = ClientHandshake(hello: .client(name: clientName))
+        session.delegate = self
     }
 
     func start() {
-        do {
-            connection = try FramedClient.connect(loop: loop, host: target.host, port: target.port, tls: tls,
-                                                  serverName: target.host, delegate: self)
-        } catch {
-            finish(ExitCode.unrunnable, message: "cannot connect to coordinator \(target): \(error)")
-        }
+        session.connect()
     }
 
-    // MARK: FramedConnectionDelegate
+    // MARK: ClientSessionDelegate
 
-    func connectionDidBecomeActive(_ connection: FramedConnection) {
-        guard connection.peerIdentity?.role == "coordinator" else {
-            connection.close()
-            return finish(ExitCode.unrunnable, message: "the peer at \(target) is not a coordinator "
-                          + "(\(connection.peerIdentity?.description ?? "no identity"))")
-        }
-        connection.send(handshake.initialMessage())
+    func sessionEstablished(_ session: ClientSession, welcome: Welcome, on connection: FramedConnection) {
+        connection.send(.listArtifacts(ListArtifacts(runID: runID)))
     }
 
-    func connection(_ connection: FramedConnection, didReceive message: Message) {
-        heartbeats?.messageReceived()
-        switch handshake.received(message) {
-        case .established(let welcome):
-            heartbeats = HeartbeatKeeper(loop: loop, connection: connection, welcome: welcome) { _ in }
-            connection.send(.listArtifacts(ListArtifacts(runID: runID)))
-        case .deliver(let message):
-            handle(message)
-        case .failed(let error):
-            if let reply = error.replyMessage { connection.close(sending: reply) } else { connection.close() }
-            finish(ExitCode.unrunnable, message: "coordinator \(target) ended the session: \(error)")
-        case .ignore:
-            break
-        }
+    func session(_ session: ClientSession, didReceive message: Message, on connection: FramedConnection) {
+        handle(message)
     }
 
-    func connectionDidClose(_ connection: FramedConnection, error: ConnectionError?) {
-        heartbeats?.stop()
+    func session(_ session: ClientSession, didFail failure: ClientSessionFailure) {
+        if let message = failure.endingMessage(target: session.target) { finish(ExitCode.unrunnable, message: message) }
+    }
+
+    func sessionDidClose(_ session: ClientSession, error: ConnectionError?) {
         let reason = error.map { "\($0)" } ?? "closed the connection"
-        finish(ExitCode.unrunnable, message: "coordinator \(target): \(reason)")
+        finish(ExitCode.unrunnable, message: "coordinator \(session.target): \(reason)")
     }
 
     // MARK: Messages
@@ -146,7 +120,7 @@ final class ArtifactsClient: FramedConnectionDelegate {
             downloader.begin(next)
             guard downloader.isWriting else { continue }
             fetching = next
-            connection?.send(.fetchArtifact(FetchArtifact(runID: runID, name: next.name)))
+            session.send(.fetchArtifact(FetchArtifact(runID: runID, name: next.name)))
             return
         }
         finish(downloader.complete(), message: nil)
@@ -157,7 +131,7 @@ final class ArtifactsClient: FramedConnectionDelegate {
         finished = true
         if let message { printError("flotilla artifacts: \(message)") }
         if fetching != nil { downloader?.fail("interrupted") }
-        connection?.close()
+        session.close()
         onExit(code)
     }
 }
