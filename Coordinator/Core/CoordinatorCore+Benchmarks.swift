@@ -41,3 +41,44 @@ extension CoordinatorCore {
         }
     }
 }
+
+/// A job of a run, by ids (stable across job-list replacements, unlike an index).
+struct JobKey: Hashable, Sendable {
+    var runID: String
+    var jobID: String
+
+    init(runID: String, jobID: String) { self.runID = runID; self.jobID = jobID }
+
+    /// The key of a scheduler candidate.
+    init(_ candidate: Scheduler.Candidate, in runs: [String: RunRecord]) {
+        self.init(runID: candidate.runID, jobID: runs[candidate.runID]?.jobs[candidate.jobIndex].planned.id ?? "")
+    }
+}
+
+extension CoordinatorCore {
+    /// Holds one agent for each benchmark job that could not be placed (no idle agent took it):
+    /// the one with the fewest jobs among those that could run it, so it drains soonest.
+    mutating func reserveAgents(for waiting: [Scheduler.Candidate]) {
+        for candidate in waiting {
+            let key = JobKey(candidate, in: runs)
+            guard !benchmarkReservations.values.contains(key) else { continue }
+            let eligible = agents.values.filter { agent in
+                !agent.drained && benchmarkReservations[agent.connection] == nil && candidate.labels.isSubset(of: agent.labels)
+                    && (candidate.machineClass.map { $0 == agent.machineClass } ?? true)
+                    && !(candidate.avoidIsStrict && agent.name == candidate.avoidAgent)
+            }
+            guard let agent = eligible.min(by: { ($0.running.count, $0.name) < ($1.running.count, $1.name) }) else { continue }
+            benchmarkReservations[agent.connection] = key
+        }
+    }
+
+    /// Forgets reservations whose job is no longer waiting (placed, cancelled) or whose agent left or was drained.
+    mutating func releaseStaleReservations() {
+        guard !benchmarkReservations.isEmpty else { return }
+        benchmarkReservations = benchmarkReservations.filter { connection, key in
+            guard let agent = agents[connection], !agent.drained, let run = runs[key.runID],
+                  let index = run.indexByID[key.jobID] else { return false }
+            return run.jobs[index].state == .queued
+        }
+    }
+}

@@ -156,10 +156,12 @@ extension CoordinatorCore {
 
     /// Places every job that can start now.
     mutating func schedule(now: UInt64) -> [CoordinatorAction] {
+        releaseStaleReservations()
         // Drained agents finish what they run and take nothing new; one running a benchmark takes nothing else.
         let slots = agents.values.filter { $0.freeSlots > 0 && !$0.drained && $0.running.isDisjoint(with: exclusiveJobs) }
             .map { Scheduler.Slot(agent: $0.connection, name: $0.name, labels: $0.labels, free: $0.freeSlots,
-                                  idle: $0.running.isEmpty, machineClass: $0.machineClass) }
+                                  idle: $0.running.isEmpty, machineClass: $0.machineClass,
+                                  reserved: benchmarkReservations[$0.connection] != nil) }
         // With the fleet busy, an event costs nothing here: most events arrive exactly then.
         let totalFree = slots.reduce(0) { $0 + $1.free }
         guard totalFree > 0 else { return [] }
@@ -175,8 +177,15 @@ extension CoordinatorCore {
             candidates += readyCandidates(runID, slots: slots)
         }
         var actions: [CoordinatorAction] = []
+        // Benchmarks are rare: only then is it worth noting which candidates were placed.
+        let benchmarksReady = candidates.contains { $0.exclusive }
+        var placed: Set<JobKey> = []
         for placement in Scheduler.place(candidates: candidates, runOrder: order, slots: slots) {
+            if benchmarksReady { placed.insert(JobKey(placement.candidate, in: runs)) }
             actions += assign(placement.candidate, to: placement.agent, now: now)
+        }
+        if benchmarksReady {
+            reserveAgents(for: candidates.filter { $0.exclusive && !placed.contains(JobKey($0, in: runs)) })
         }
         return actions
     }

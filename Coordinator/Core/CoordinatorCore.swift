@@ -26,6 +26,9 @@ public struct CoordinatorCore: Sendable {
     var reclaims: [JobRef: PendingReclaim] = [:]
     /// Benchmark attempts on agents: an agent running one gets no other placement.
     var exclusiveJobs: Set<JobRef> = []
+    /// Agents held for a waiting benchmark job (by run and job id): they take no other job
+    /// until it is placed, so a busy fleet cannot starve it of an idle agent.
+    var benchmarkReservations: [ConnectionID: JobKey] = [:]
     /// Placements made so far; runs served least recently go first, so runs take turns even
     /// when slots free up one at a time.
     var placementCount: UInt64 = 0

@@ -5,7 +5,8 @@
 /// run never waits behind the whole of another; within a run, the job heading the longest
 /// chain of dependents goes first; among qualifying agents, the one with the most free slots
 /// wins (ties: name order), which spreads load across the fleet. An exclusive job (a benchmark)
-/// only goes to an agent running nothing, and that agent takes nothing else meanwhile.
+/// only goes to an agent running nothing, and that agent takes nothing else meanwhile; an
+/// agent reserved for a waiting exclusive job takes no other job, so it drains.
 public enum Scheduler {
     /// A job that may start now.
     public struct Candidate: Sendable, Equatable {
@@ -40,10 +41,12 @@ public enum Scheduler {
         public var idle: Bool
         /// The agent's benchmark machine class.
         public var machineClass: String
+        /// Held for a waiting exclusive job: only exclusive jobs may be placed here.
+        public var reserved: Bool
         public init(agent: ConnectionID, name: String, labels: Set<String>, free: Int, idle: Bool = false,
-                    machineClass: String = "") {
+                    machineClass: String = "", reserved: Bool = false) {
             self.agent = agent; self.name = name; self.labels = labels; self.free = free; self.idle = idle
-            self.machineClass = machineClass
+            self.machineClass = machineClass; self.reserved = reserved
         }
     }
 
@@ -95,9 +98,9 @@ public enum Scheduler {
     /// The best slot for a candidate: its class and idleness rules first, then another agent
     /// than the one it avoids, then the most free slots (ties: name order).
     static func bestSlot(for candidate: Candidate, in slots: [Slot]) -> Int? {
-        // Most jobs have no constraint: the plain scan, with no allocation.
+        // Most jobs have no constraint but the reservations: the plain scan, with no allocation.
         guard candidate.exclusive || candidate.machineClass != nil || candidate.avoidAgent != nil else {
-            return bestSlot(for: candidate.labels, in: slots)
+            return bestSlot(for: candidate.labels, in: slots) { !$0.reserved }
         }
         func allowed(_ slot: Slot) -> Bool {
             (!candidate.exclusive || slot.idle) && (candidate.machineClass.map { $0 == slot.machineClass } ?? true)

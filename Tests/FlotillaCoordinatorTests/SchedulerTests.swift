@@ -199,3 +199,43 @@ struct BenchmarkConfirmationTests {
         #expect(core.confirmBenchmark(runID: runID, jobID: "bench-confirm", machineClass: "fast", avoidAgent: "x", now: 7).0 == nil)
     }
 }
+
+@Suite("Scheduler: agents reserved for waiting benchmarks")
+struct BenchmarkReservationTests {
+    private func benchmark(_ id: String, needs: [String] = []) -> PlannedJob {
+        var job = Fixture.job(id, needs: needs)
+        job.benchmark = BenchmarkSpec(repeatCount: 3, warmup: 0)
+        return job
+    }
+
+    @Test func aBusyAgentIsHeldForAWaitingBenchmarkUntilItDrains() {
+        var core = Fixture.core(agents: [Fixture.hello("only", capacity: 2)])
+        let (first, placed) = core.submit([Fixture.job("gate"), Fixture.job("long")])
+        #expect(placed.placed == ["1:gate", "1:long"])
+        let (benchRun, _) = core.submit([benchmark("bench")], now: 1)
+        let (stream, _) = core.submit((1...4).map { Fixture.job("z\($0)") }, now: 2)
+        // A slot frees up but the agent is not idle: z1 takes it, and the agent is held from now on.
+        let gateDone = core.received(Fixture.finished(first, "gate", .success), from: 1, now: 3)
+        #expect(gateDone.placed == ["1:z1"])
+        // Without the hold, z2 would take this slot, and so on forever: the agent is never idle.
+        let longDone = core.received(Fixture.finished(first, "long", .success), from: 1, now: 4)
+        #expect(longDone.placed.isEmpty, "held for the benchmark: \(longDone.placed)")
+        #expect(core.state(stream, "z2") == .queued)
+        let idle = core.received(Fixture.finished(stream, "z1", .success), from: 1, now: 5)
+        #expect(idle.placed == ["1:bench"], "idle at last: the benchmark, alone")
+        let after = core.received(Fixture.finished(benchRun, "bench", .success), from: 1, now: 6)
+        #expect(after.placed == ["1:z2", "1:z3"], "released once the benchmark ran")
+    }
+
+    @Test func theLeastBusyAgentIsHeldAndTheOthersKeepWorking() {
+        var core = Fixture.core(agents: [Fixture.hello("a", capacity: 4), Fixture.hello("b", capacity: 4)])
+        let (first, placed) = core.submit([Fixture.job("j1"), Fixture.job("j2"), Fixture.job("j3")])
+        #expect(placed.placed == ["1:j1", "2:j2", "1:j3"])
+        _ = core.submit([benchmark("bench")], now: 1)
+        // b runs one job, a two: b is held, so new work goes to a although b has more free slots.
+        let (_, more) = core.submit([Fixture.job("c1"), Fixture.job("c2")], now: 2)
+        #expect(more.placed == ["1:c1", "1:c2"])
+        let drained = core.received(Fixture.finished(first, "j2", .success), from: 2, now: 3)
+        #expect(drained.placed == ["2:bench"])
+    }
+}
