@@ -27,6 +27,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     var storedRuns: [String: (revision: Int, active: Bool)] = [:]
     let artifacts: ArtifactService
     private var livenessTimer: TimerHandle?
+    /// Set by `stop()`: connections closing now are the coordinator's doing, not peers leaving.
+    private var stopping = false
     private static let livenessTickMillis: UInt64 = 100
 
     /// Binds the listener; call on `loop`.
@@ -79,7 +81,11 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     public var agentCount: Int { core.agents.count }
 
     /// Stops listening and closes every connection; call on the loop.
+    ///
+    /// What the store holds stays as it is: agents keep running their jobs and reconnect to the
+    /// next coordinator process, which resumes the runs; clients following a run reconnect too.
     public func stop() {
+        stopping = true
         if let livenessTimer { loop.cancel(livenessTimer) }
         livenessTimer = nil
         server?.close()
@@ -154,6 +160,8 @@ public final class CoordinatorServer: FramedConnectionDelegate {
         guard let session = sessions.removeValue(forKey: connection.id) else { return }
         let abandoned = session.abortUploads()
         artifacts.connectionClosed(connection.id)
+        // Shutting down: no agent is lost and no submitter has left; the next process takes over.
+        guard !stopping else { return }
         let reason = session.closeReason ?? error.map { "\($0)" } ?? "connection closed"
         if session.role != nil {
             logger.info("peer disconnected", ["peer.address": connection.remoteAddress,

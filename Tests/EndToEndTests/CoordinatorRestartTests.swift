@@ -117,6 +117,41 @@ extension EndToEndTests {
             #expect(names.count == Self.jobs, "each artifact once: \(names.sorted())")
         }
 
+        @Test("a graceful restart (SIGTERM) of the coordinator: the running job goes on, wait and run follow it to the end")
+        func gracefulRestart() async throws {
+            let harness = try FlotillaHarness("coordinator-sigterm")
+            defer { harness.shutdown() }
+            let pki = try await harness.makePKI(agents: ["solo"])
+            var (coordinator, port) = try await harness.startCoordinator(pki: pki)
+            _ = try await harness.startAgent(name: "solo", labels: ["linux"], pki: pki, port: port, coordinator: coordinator)
+            let starts = harness.directory.file("starts.log")
+            let pipeline = try harness.writePipeline("""
+                jobs:
+                  slow:
+                    runs-on: [linux]
+                    steps:
+                      - run: echo started >> '\(starts)' && sleep 3 && echo done
+                """)
+            let endpoint = ["--coordinator", "127.0.0.1:\(port)", "--pki", pki, "--name", "tester"]
+            let run = try harness.start(["run", pipeline, "--source", try harness.directory.makeDirectory("src")] + endpoint,
+                                        label: "run")
+            try #require(await run.waitForOutput(containing: "slow: running on solo", timeout: FlotillaHarness.commandTimeout),
+                         "\(run.transcript)")
+            let runID = try #require(run.stdout.split(separator: "\n").first?.split(separator: " ").dropFirst().first
+                .map { String($0.dropLast()) }, "\(run.stdout)")
+            let wait = try harness.start(["wait", runID] + endpoint, label: "wait")
+            try #require(await wait.waitForOutput(containing: "slow", timeout: FlotillaHarness.commandTimeout), "\(wait.transcript)")
+            #expect(coordinator.send(SIGTERM))
+            _ = await coordinator.waitForExit(timeout: .seconds(20))
+            coordinator = try await restartCoordinator(harness, pki: pki, port: port, extraArguments: [])
+            for (label, process) in [("run", run), ("wait", wait)] {
+                let result = try await harness.finish(process, timeout: .seconds(120))
+                #expect(result.termination == .exited(0), "\(label): \(result.transcript)\n\(coordinator.transcript)")
+                #expect(result.stdout.contains("reconnected"), "\(label) followed the run again: \(result.stdout)")
+            }
+            #expect((try? String(contentsOfFile: starts, encoding: .utf8)) == "started\n", "the job started once")
+        }
+
         /// Starts the coordinator again on the same port and state, once the old port is free.
         private func restartCoordinator(_ harness: FlotillaHarness, pki: String, port: UInt16,
                                         extraArguments: [String]) async throws -> ChildProcess {

@@ -107,6 +107,9 @@ final class RunClient: ClientSessionDelegate {
         case .notCoordinator(let peer):
             // The close that follows decides: a reconnect while following a run, else the end.
             closeReason = "the peer at \(target) presented a \(peer?.description ?? "certificate without identity"), not a coordinator's"
+        case .protocolFailed(.peerReportedError(code: .internalError, let message)) where followedRunID != nil && !isSubmitOnly:
+            // The coordinator going down (a restart, an upgrade) is an outage, not a refusal: the close reconnects.
+            closeReason = "the coordinator said: \(message)"
         case .protocolFailed(let error):
             closeReason = "\(error)"
             finish(ExitCode.unrunnable, message: failure.endingMessage(target: target))
@@ -231,10 +234,14 @@ final class RunClient: ClientSessionDelegate {
         connection.send(.listRuns(ListRuns(limit: 1)))
     }
 
+    private var isSubmitOnly: Bool {
+        if case .submitOnly = mode { return true }
+        return false
+    }
+
     /// Schedules a reconnect when a followed run may outlive this connection; false when the session ends.
     private func reconnectsAfterLoss(_ error: ConnectionError?) -> Bool {
-        if case .submitOnly = mode { return false }
-        return scheduleReconnect(error)
+        isSubmitOnly ? false : scheduleReconnect(error)
     }
 
     private func scheduleReconnect(_ error: ConnectionError?) -> Bool {
