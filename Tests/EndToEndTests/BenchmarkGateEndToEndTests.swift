@@ -6,6 +6,49 @@ extension EndToEndTests {
     /// runs pass, a 30% slowdown is re-run to confirm it and then fails the performance gate.
     @Suite("Benchmark performance gate")
     struct BenchmarkGateEndToEndTests {
+        @Test("a benchmark job runs alone on its agent: another job that would fit a free slot runs before or after it")
+        func benchmarkRunsAlone() async throws {
+            let harness = try FlotillaHarness("bench-alone")
+            defer { harness.shutdown() }
+            let pki = try await harness.makePKI(agents: ["solo"])
+            let (coordinator, port) = try await harness.startCoordinator(pki: pki)
+            _ = try await harness.startAgent(name: "solo", labels: ["linux"], pki: pki, port: port, coordinator: coordinator,
+                                             extraArguments: ["--capacity", "2"])
+            let spans = harness.directory.file("spans.log")
+            // Each job writes "NAME start NS" and "NAME end NS"; with two slots they would overlap.
+            let pipeline = try harness.writePipeline("""
+                jobs:
+                  bench:
+                    runs-on: [linux]
+                    benchmark: {repeat: 3, warmup: 0}
+                    steps:
+                      - run: |
+                          echo "bench start $(date +%s%N)" >> '\(spans)'
+                          sleep 0.3
+                          echo "::metric name=t unit=s value=0.3"
+                          echo "bench end $(date +%s%N)" >> '\(spans)'
+                  side:
+                    runs-on: [linux]
+                    steps:
+                      - run: |
+                          echo "side start $(date +%s%N)" >> '\(spans)'
+                          sleep 0.9
+                          echo "side end $(date +%s%N)" >> '\(spans)'
+                """)
+            let result = try await harness.run(["run", pipeline, "--source", try harness.directory.makeDirectory("src"),
+                                                "--coordinator", "127.0.0.1:\(port)", "--pki", pki, "--name", "tester"],
+                                               label: "run")
+            #expect(result.termination == .exited(0), "\(result.transcript)")
+            let lines = ((try? String(contentsOfFile: spans, encoding: .utf8)) ?? "").split(separator: "\n")
+            func times(_ job: String) -> [UInt64] {
+                lines.filter { $0.hasPrefix(job + " ") }.compactMap { $0.split(separator: " ").last.flatMap { UInt64($0) } }
+            }
+            let bench = times("bench"), side = times("side")
+            try #require(bench.count == 6 && side.count == 2, "\(lines)")
+            let benchSpan = bench.min()!...bench.max()!, sideSpan = side.min()!...side.max()!
+            #expect(!benchSpan.overlaps(sideSpan), "the other job ran while the benchmark did: \(lines)")
+        }
+
         @Test("stable runs pass; a 30% slowdown on one class is confirmed by a re-run and fails the gate, naming the metric")
         func slowdownFailsTheGate() async throws {
             let harness = try FlotillaHarness("bench-gate")
