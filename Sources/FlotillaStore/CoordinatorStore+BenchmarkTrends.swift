@@ -33,8 +33,11 @@ extension CoordinatorStore {
             let describing = measured.last ?? records.last!
             var points = history.map(Self.trendPoint)
             if limitRuns > 0 {
+                let rerun = records.filter { $0.purpose == .confirm }
+                    .sorted { ($0.attempt, $0.iteration) < ($1.attempt, $1.iteration) }
                 points.append(BenchmarkTrend.Point(runID: runID, revision: measured.first?.revision ?? run.sourceRevision,
-                                                   submittedAtMillis: run.submittedAt, samples: measured.map(\.value)))
+                                                   submittedAtMillis: run.submittedAt, samples: measured.map(\.value),
+                                                   rerun: rerun.map(\.value)))
             }
             trends.append(BenchmarkTrend(pipeline: id.pipeline, job: id.job, metric: id.metric, unit: describing.unit,
                                          lowerIsBetter: describing.lowerIsBetter, machineClass: id.machineClass,

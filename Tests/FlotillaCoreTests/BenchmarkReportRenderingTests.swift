@@ -189,6 +189,33 @@ struct BenchmarkReportMarkdownTests {
         #expect(text.contains("- confirmed changes: none"))
     }
 
+    @Test func theLiveGatesReRunDecidesWhatTheReportSaysOfTheNewestRun() {
+        // Eight stable runs, then a 25% slower one; the live gate re-ran it once.
+        let history = Array(TrendSamples.stepped(step: 99).prefix(9))
+        var slow = history
+        slow[8] = slow[8].map { $0 * 1.25 }
+        func text(rerunFactor: Double?) -> (BenchmarkTrendAnalysis, String) {
+            var trend = TrendSamples.trend(slow)
+            if let rerunFactor { trend.points[8].rerun = history[7].map { $0 * rerunFactor } }
+            let analysis = BenchmarkTrendAnalysis(trend: trend)
+            return (analysis, BenchmarkReportMarkdown.render(title: "t", sections: [.init(trend: trend, analysis: analysis,
+                                                                                          chartPath: "x.svg")]))
+        }
+        let (none, awaiting) = text(rerunFactor: nil)
+        #expect(none.latest?.suspected == true && none.latest?.confirmedByRerun == nil)
+        #expect(awaiting.contains("suspected regression, awaiting confirmation"))
+        let (confirmed, confirmedText) = text(rerunFactor: 1.25)
+        #expect(confirmed.latest?.confirmedByRerun == true)
+        #expect(confirmedText.contains("regression confirmed by a re-run"))
+        var confirmedTrend = TrendSamples.trend(slow)
+        confirmedTrend.points[8].rerun = history[7].map { $0 * 1.25 }
+        #expect(TrendChartSVG.render(confirmedTrend, analysis: confirmed).contains("(re-run)"), "the chart marks it")
+        #expect(!TrendChartSVG.render(TrendSamples.trend(slow), analysis: none).contains("(re-run)"))
+        let (refuted, refutedText) = text(rerunFactor: 1.0)
+        #expect(refuted.latest?.confirmedByRerun == false)
+        #expect(refutedText.contains("a re-run did not confirm it"))
+    }
+
     @Test func escapingMakesMarkupInert() {
         #expect(BenchmarkReportMarkdown.escape("<img src=x>|[a](b)") == "&lt;img src=x&gt;\\|\\[a\\]\\(b\\)")
         #expect(BenchmarkReportMarkdown.linkTarget("a/b c(1).svg") == "a/b%20c%281%29.svg")

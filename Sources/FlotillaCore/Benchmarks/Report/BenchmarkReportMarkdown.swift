@@ -52,7 +52,13 @@ public enum BenchmarkReportMarkdown {
             lines.append("- latest: the newest run has no samples")
         }
         if let latest = analysis.latest {
-            let verdict = latest.suspected ? " — suspected regression, awaiting confirmation" : ""
+            let verdict: String
+            switch (latest.suspected, latest.confirmedByRerun) {
+            case (false, _): verdict = ""
+            case (true, nil): verdict = " — suspected regression, awaiting confirmation"
+            case (true, true?): verdict = " — regression confirmed by a re-run"
+            case (true, false?): verdict = " — suspected, but a re-run did not confirm it"
+            }
             lines.append("- change vs baseline: \(latest.change.label) (p \(pValue(latest.pValue)), "
                          + "baseline \(latest.baselineRuns) earlier runs\(since(analysis, trend)))\(verdict)")
         } else {

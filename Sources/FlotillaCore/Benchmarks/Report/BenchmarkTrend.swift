@@ -10,9 +10,13 @@ public struct BenchmarkTrend: Sendable, Equatable {
         public var submittedAtMillis: Int64
         /// Finite values; may be empty.
         public var samples: [Double]
+        /// Samples of the re-run a live performance gate made to confirm a suspected regression
+        /// at this run; empty when none was made.
+        public var rerun: [Double]
 
-        public init(runID: String, revision: String, submittedAtMillis: Int64, samples: [Double]) {
+        public init(runID: String, revision: String, submittedAtMillis: Int64, samples: [Double], rerun: [Double] = []) {
             self.runID = runID; self.revision = revision; self.submittedAtMillis = submittedAtMillis; self.samples = samples
+            self.rerun = rerun
         }
     }
 

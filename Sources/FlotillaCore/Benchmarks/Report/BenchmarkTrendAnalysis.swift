@@ -35,6 +35,8 @@ public struct BenchmarkTrendAnalysis: Sendable, Equatable {
         public var suspected: Bool
         /// How many earlier runs with samples formed the baseline.
         public var baselineRuns: Int
+        /// What the live gate's re-run said of a suspicion: nil when no re-run was made.
+        public var confirmedByRerun: Bool?
     }
 
     /// A relative change with its confidence interval, all as fractions (0.05 = 5%).
@@ -98,10 +100,13 @@ public struct BenchmarkTrendAnalysis: Sendable, Equatable {
         if let newest = oriented.last, !newest.isEmpty,
            min(earlierRuns, configuration.baselineCommits) >= configuration.minimumBaselineCommits {
             let judgement = detector.judge(history: earlier, newSamples: newest)
+            let rerun = (trend.points.last?.rerun ?? []).filter(\.isFinite).map { lowerIsBetter ? $0 : -$0 }
+            let confirmed = judgement.suspected && !rerun.isEmpty
+                ? detector.confirm(history: earlier, suspect: newest, reruns: [rerun]).confirmed : nil
             latest = Comparison(change: Self.metricChange(effect: judgement.effect, low: judgement.ciLow,
                                                           high: judgement.ciHigh, lowerIsBetter: lowerIsBetter),
                                 pValue: judgement.pValue, suspected: judgement.suspected,
-                                baselineRuns: min(earlierRuns, configuration.baselineCommits))
+                                baselineRuns: min(earlierRuns, configuration.baselineCommits), confirmedByRerun: confirmed)
         }
     }
 

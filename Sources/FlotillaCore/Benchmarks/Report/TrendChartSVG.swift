@@ -4,8 +4,9 @@ import Foundation
 ///
 /// One column per run (oldest left), labelled with its revision; every sample a dot, spread
 /// across its column by a fixed low-discrepancy offset (so identical inputs give identical
-/// bytes); each run's median joined by a line; every confirmed change a dashed vertical line
-/// labelled with its relative change and confidence interval (`+12.3% [8.1, 16.0]`). The
+/// bytes); each run's median joined by a line; every confirmed change (also the newest run's,
+/// when the live gate's re-run confirmed it) a dashed vertical line labelled with its relative
+/// change and confidence interval (`+12.3% [8.1, 16.0]`). The
 /// value axis is linear with nice ticks and the unit in its title. All text is escaped; no
 /// scripts, fonts or external references, so the file is safe to open and to embed.
 public enum TrendChartSVG {
@@ -95,15 +96,20 @@ public enum TrendChartSVG {
         }
         svg.close("g")
 
-        // Confirmed changes, labels staggered so neighbours do not overprint.
-        for (n, change) in analysis.changes.enumerated() where change.pointIndex < columns {
-            let cx = x(change.pointIndex)
+        // Confirmed changes (by later runs, or the newest run by the live gate's re-run), labels
+        // staggered so neighbours do not overprint.
+        var marks = analysis.changes.filter { $0.pointIndex < columns }.map { (index: $0.pointIndex, label: $0.change.label) }
+        if let latest = analysis.latest, latest.confirmedByRerun == true, columns > 0 {
+            marks.append((columns - 1, latest.change.label + " (re-run)"))
+        }
+        for (n, mark) in marks.enumerated() {
+            let cx = x(mark.index)
             svg.element("line", ["x1": num(cx), "x2": num(cx), "y1": num(top), "y2": num(top + plotHeight),
                                  "stroke": "#d62728", "stroke-width": "1.5", "stroke-dasharray": "5 3"])
             let rightHalf = cx > left + plotWidth / 2
             svg.element("text", ["x": num(rightHalf ? cx - 4 : cx + 4), "y": num(top + 14 + Double(n % 4) * 14),
                                  "text-anchor": rightHalf ? "end" : "start", "fill": "#d62728"],
-                        text: change.change.label)
+                        text: mark.label)
         }
 
         legend(&svg, y: 52)
