@@ -48,6 +48,22 @@ extension EndToEndTests {
             #expect(result.stdout.contains("verdict: fail"), "\(result.stdout)")
         }
 
+        @Test("examples/bench.yml: a benchmark job on the embedded fleet; without a baseline the performance gate says so and passes")
+        func benchExample() async throws {
+            let harness = try FlotillaHarness("bench-example")
+            defer { harness.shutdown() }
+            let json = harness.directory.file("verdict.json")
+            let result = try await harness.run(["run", "examples/bench.yml", "--state", harness.directory.file("state"),
+                                                "--json", json],
+                                               label: "run-bench", workingDirectory: harness.packageRoot)
+            #expect(result.termination == .exited(0), "\(result.transcript)")
+            let verdict = try verdictJSON(json)
+            #expect(gateStatuses(verdict) == ["speed": "pass"], "\(verdict)")
+            let detail = ((verdict["gates"] as? [[String: Any]])?.first?["detail"] as? String) ?? ""
+            #expect(detail.contains("no baseline yet") && detail.contains("sort") && detail.contains("loop"), "\(detail)")
+            #expect((verdict["gates"] as? [[String: Any]])?.first?["value"] as? String == "no baseline yet for 2 series", "\(verdict)")
+        }
+
         @Test("the same gates marked blocking: false warn three times: exit 0")
         func advisoryGatesWarn() async throws {
             let harness = try FlotillaHarness("gates-advisory")

@@ -182,7 +182,12 @@ struct PerformanceGateTests {
         #expect(result.status == .pass)
         #expect(result.detail == "1 series: 1 without a baseline yet:\n- parse_time (ms) on class c1, job bench (linux): "
                 + "no baseline yet: 3 earlier runs on class c1 (a baseline needs 5)")
+        #expect(result.value == "no baseline yet for 1 series")
         #expect(PerformanceGate.suspects([e], spec: Self.gate).isEmpty)
+        // Next to a judged series, the value counts both.
+        var t = PerformanceSeries(seed: 3)
+        let judged = PerformanceSeries.evidence(history: t.runs(10, level: 100), current: t.samples(level: 100))
+        #expect(Self.evaluate([e, judged]).value == "no regression in 1 series (1 without a baseline)")
     }
 
     @Test func missingSamplesCannotBeJudged() {

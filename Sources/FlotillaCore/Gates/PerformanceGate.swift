@@ -87,8 +87,14 @@ public enum PerformanceGate {
             value = "\(worst.change.prefix { $0 != " " }) \(worst.evidence.metric) on \(worst.evidence.machineClass)"
         } else {
             let suspected = findings.filter { $0.conclusion == .notRechecked }.count
-            value = suspected > 0 ? "\(suspected) unconfirmed \(suspected == 1 ? "suspect" : "suspects") in \(series(findings.count))"
-                : "no regression in \(series(findings.count))"
+            let unjudged = findings.filter { if case .noBaseline = $0.conclusion { return true } else { return false } }.count
+            if suspected > 0 {
+                value = "\(suspected) unconfirmed \(suspected == 1 ? "suspect" : "suspects") in \(series(findings.count))"
+            } else if unjudged == findings.count {
+                value = "no baseline yet for \(series(findings.count))"
+            } else {
+                value = "no regression in \(series(findings.count - unjudged))" + (unjudged > 0 ? " (\(unjudged) without a baseline)" : "")
+            }
         }
         let worst = findings.map(\.effect).max() ?? .passes
         var outcome = GateOutcome(met: worst != .fails, value: value, detail: summary(findings) + ":\n" + GateEvaluator.list(lines))
