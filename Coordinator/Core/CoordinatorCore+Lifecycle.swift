@@ -156,6 +156,7 @@ extension CoordinatorCore {
 
     /// Places every job that can start now.
     mutating func schedule(now: UInt64) -> [CoordinatorAction] {
+        guard !placementsHeld else { return [] }
         releaseStaleReservations()
         // Drained agents finish what they run and take nothing new; one running a benchmark takes nothing else.
         let slots = agents.values.filter { $0.freeSlots > 0 && !$0.drained && $0.running.isDisjoint(with: exclusiveJobs) }

@@ -29,6 +29,9 @@ public struct CoordinatorCore: Sendable {
     /// Agents held for a waiting benchmark job (by run and job id): they take no other job
     /// until it is placed, so a busy fleet cannot starve it of an idle agent.
     var benchmarkReservations: [ConnectionID: JobKey] = [:]
+    /// Set while the driver cannot make decisions durable (its store fails): nothing new is
+    /// placed; jobs already running go on.
+    public var placementsHeld = false
     /// Placements made so far; runs served least recently go first, so runs take turns even
     /// when slots free up one at a time.
     var placementCount: UInt64 = 0

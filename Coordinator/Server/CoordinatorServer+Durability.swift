@@ -39,11 +39,15 @@ extension CoordinatorServer {
 
     /// Writes every job change the core made since the last call.
     ///
-    /// - Returns: the runs that finished since the last call, with their outcomes.
+    /// A run whose changes cannot be written is kept for `retryStore` (`+StoreFailure`).
+    ///
+    /// - Returns: the runs that finished since the last call, with their outcomes, and the runs
+    ///   whose changes could not be written.
     @discardableResult
-    func persistChanges() -> [(runID: String, outcome: RunOutcome)] {
+    func persistChanges() -> (finished: [(runID: String, outcome: RunOutcome)], failed: Set<String>) {
         let now = Self.wallClockMillis()
         var finished: [(runID: String, outcome: RunOutcome)] = []
+        var failed: Set<String> = []
         for (runID, changed) in core.takeChanges() {
             guard let run = core.runs[runID] else { continue }
             if case .finished(let outcome) = run.phase, storedRuns[runID] != nil { finished.append((runID, outcome)) }
@@ -66,12 +70,14 @@ extension CoordinatorServer {
                 }
             } catch {
                 logger.error("cannot record job changes", ["run.id": runID, "error": error.description])
+                failed.insert(runID)
+                storeFailed(error, run: runID)
             }
         }
-        return finished
+        return (finished, failed)
     }
 
-    private func persist(_ job: JobRecord, runID: String, at now: Int64) throws(StoreError) {
+    func persist(_ job: JobRecord, runID: String, at now: Int64) throws(StoreError) {
         let ref = job.ref(runID: runID)
         switch job.state {
         case .assigned:
@@ -102,29 +108,38 @@ extension CoordinatorServer {
         } catch {
             logger.warning("cannot store a log chunk", ["run.id": chunk.job.runID, "job.id": chunk.job.jobID,
                                                         "error": error.description])
+            holdLog(chunk)
+            storeFailed(error, run: chunk.job.runID)
         }
     }
 
     /// Keeps the verdict, and the per-test times of its JUnit results for test sharding.
     func recordJudgement(_ run: RunRecord, verdict: Verdict, results: [ResultFile]) {
-        let now = Self.wallClockMillis()
         do throws(StoreError) {
-            try store.recordVerdict(VerdictRecord(runID: run.id, json: VerdictRenderer.json(verdict), recordedAt: now))
-            var casesByJob: [String: [TestCaseTiming]] = [:]
-            for result in results {
-                guard case .junit(let report) = result.content else { continue }
-                casesByJob[result.job, default: []] += report.cases.filter { $0.status != .skipped }.map {
-                    TestCaseTiming(classname: $0.classname, name: $0.name, seconds: $0.time)
-                }
-            }
-            for (jobID, cases) in casesByJob.sorted(by: { $0.key < $1.key }) {
-                // The key shard planning looks timings up by (a shard's times count for its parent job).
-                guard let index = run.indexByID[jobID] else { continue }
-                let jobKey = CoordinatorCore.timingKey(run: run, job: run.jobs[index].planned)
-                _ = try store.recordTestTimings(cases, jobKey: jobKey, runID: run.id, jobID: jobID, at: now)
-            }
+            try writeJudgement(run, verdict: verdict, results: results)
         } catch {
             logger.error("cannot record the verdict", ["run.id": run.id, "error": error.description])
+            unrecordedVerdicts[run.id] = (verdict, results)
+            storeFailed(error, run: run.id)
+        }
+    }
+
+    /// The verdict and the JUnit timings, written; throws what the store throws.
+    func writeJudgement(_ run: RunRecord, verdict: Verdict, results: [ResultFile]) throws(StoreError) {
+        let now = Self.wallClockMillis()
+        try store.recordVerdict(VerdictRecord(runID: run.id, json: VerdictRenderer.json(verdict), recordedAt: now))
+        var casesByJob: [String: [TestCaseTiming]] = [:]
+        for result in results {
+            guard case .junit(let report) = result.content else { continue }
+            casesByJob[result.job, default: []] += report.cases.filter { $0.status != .skipped }.map {
+                TestCaseTiming(classname: $0.classname, name: $0.name, seconds: $0.time)
+            }
+        }
+        for (jobID, cases) in casesByJob.sorted(by: { $0.key < $1.key }) {
+            // The key shard planning looks timings up by (a shard's times count for its parent job).
+            guard let index = run.indexByID[jobID] else { continue }
+            let jobKey = CoordinatorCore.timingKey(run: run, job: run.jobs[index].planned)
+            _ = try store.recordTestTimings(cases, jobKey: jobKey, runID: run.id, jobID: jobID, at: now)
         }
     }
 

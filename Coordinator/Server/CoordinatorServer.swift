@@ -29,6 +29,18 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     private var livenessTimer: TimerHandle?
     /// Set by `stop()`: connections closing now are the coordinator's doing, not peers leaving.
     private var stopping = false
+    /// Why the store cannot be written, while it cannot (`+StoreFailure`): new runs are refused
+    /// and nothing new is placed until a retry writes everything held back.
+    var storeFailure: String?
+    /// Runs whose state the store is missing, rewritten whole by `retryStore`.
+    var unpersistedRuns: Set<String> = []
+    /// Verdicts judged while the store could not take them.
+    var unrecordedVerdicts: [String: (verdict: Verdict, results: [ResultFile])] = [:]
+    /// Log chunks the store could not take, in arrival order, and their bytes (bounded).
+    var unstoredLogs: [LogChunk] = []
+    var unstoredLogBytes = 0
+    /// Monotonic time of the next store retry.
+    var nextStoreRetryAt: UInt64 = 0
     private static let livenessTickMillis: UInt64 = 100
 
     /// Binds the listener; call on `loop`.
@@ -210,6 +222,11 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     }
 
     private func submitRun(_ submit: SubmitRun, from session: PeerSession, now: UInt64) {
+        if let storeFailure {
+            session.connection.send(.runRejected(RunRejected(
+                reason: "the coordinator cannot accept runs now: it cannot write its state (\(storeFailure))")))
+            return
+        }
         if let refusal = StateDirectoryCheck(path: configuration.stateDirectory,
                                              minFreeBytes: configuration.minFreeStateBytes).refusal() {
             logger.error("refusing a new run", ["error": refusal])
@@ -307,10 +324,13 @@ public final class CoordinatorServer: FramedConnectionDelegate {
         // Every run that ended is judged now, watched or not, so its verdict is stored for a later
         // `flotilla wait`; its submitter and watchers then get that same RunFinished.
         var judgedRuns: [String: RunFinished] = [:]
-        for (runID, outcome) in persistChanges() {
+        let persisted = persistChanges()
+        for (runID, outcome) in persisted.finished {
             guard let run = core.runs[runID] else { continue }
             judgedRuns[runID] = judged(RunFinished(runID: runID, outcome: outcome, jobs: run.summaries()))
         }
+        // Placements the store could not record are taken back before anyone hears of them.
+        let actions = persisted.failed.isEmpty ? actions : holdBackPlacements(actions, of: persisted.failed)
         for action in actions {
             switch action {
             case .send(let id, var message):
@@ -367,6 +387,7 @@ public final class CoordinatorServer: FramedConnectionDelegate {
     private func tickLiveness() {
         let now = loop.nowMillis()
         if core.pendingReclaimCount > 0 { perform(core.reclaimsExpired(now: now)) }
+        if storeFailure != nil { retryStore(now: now) }
         for session in sessions.values {
             guard var liveness = session.liveness else { continue }
             switch liveness.tick(now: now) {

@@ -17,17 +17,14 @@ extension EndToEndTests {
     @Suite("State directory full or read-only", .enabled(if: canMountPrivately(),
                                                        "needs unshare -m and mount (CAP_SYS_ADMIN)"))
     struct StateDirectoryFailureTests {
-        @Test("full, then read-only: new runs are refused with the reason; finished runs are still served")
-        func fullThenReadOnly() async throws {
-            let harness = try FlotillaHarness("state-dir-failures")
-            defer { harness.shutdown() }
-            let pki = try await harness.makePKI(agents: ["solo"])
-            let state = try harness.directory.makeDirectory("small-state")
-            // sh execs the coordinator: the pid is the coordinator's, inside the new namespace.
+        /// A coordinator in a mount namespace of its own, its state directory a small tmpfs there
+        /// (sh execs the coordinator: the pid is the coordinator's, inside the new namespace).
+        private func startInNamespace(_ harness: FlotillaHarness, pki: String, state: String, tmpfsMiB: Int,
+                                      minFreeMiB: Int) async throws -> (ChildProcess, UInt16) {
             let coordinator = try harness.startCommand(
                 "/usr/bin/unshare",
                 ["-m", "--propagation", "private", "sh", "-c",
-                 "mount -t tmpfs -o size=24m tmpfs \"$1\" && exec \"$2\" coordinator --listen 127.0.0.1:0 --pki \"$3\" --state \"$1\" --min-free-mb 4",
+                 "mount -t tmpfs -o size=\(tmpfsMiB)m tmpfs \"$1\" && exec \"$2\" coordinator --listen 127.0.0.1:0 --pki \"$3\" --state \"$1\" --min-free-mb \(minFreeMiB)",
                  "sh", state, harness.executable, pki], label: "coordinator-ns")
             let marker = "flotilla coordinator listening on 127.0.0.1:"
             let text = try #require(await coordinator.waitForOutput(.stdout, timeout: FlotillaHarness.startupTimeout) {
@@ -35,6 +32,90 @@ extension EndToEndTests {
             }, "\(coordinator.transcript)")
             let line = try #require(text.split(separator: "\n").first { $0.contains(marker) })
             let port = try #require(UInt16(line[line.range(of: marker)!.upperBound...].trimmingCharacters(in: .whitespaces)))
+            return (coordinator, port)
+        }
+
+        /// Fills the filesystem of the coordinator's state directory to the last byte (ENOSPC).
+        private func fill(_ directory: String) {
+            let path = directory + "/filler"
+            guard let handle = FileHandle(forWritingAtPath: path) ?? {
+                FileManager.default.createFile(atPath: path, contents: nil)
+                return FileHandle(forWritingAtPath: path)
+            }() else { return }
+            let block = Data(count: 1 << 16)
+            // Bounded: a 1 GiB tmpfs at most, in 64 KiB blocks.
+            for _ in 0..<16_384 { if (try? handle.write(contentsOf: block)) == nil { break } }
+            var single = Data(count: 512)
+            for _ in 0..<256 { if (try? handle.write(contentsOf: single)) == nil { break } }
+            single = Data(count: 1)
+            for _ in 0..<1_024 { if (try? handle.write(contentsOf: single)) == nil { break } }
+            try? handle.close()
+        }
+
+        @Test("a store that cannot write mid-run: nothing new is placed or accepted; once it can, the run goes on and all is recorded")
+        func failingWritesHoldPlacements() async throws {
+            let harness = try FlotillaHarness("state-dir-write-failure")
+            defer { harness.shutdown() }
+            let pki = try await harness.makePKI(agents: ["solo"])
+            let state = try harness.directory.makeDirectory("tiny-state")
+            // No free-space floor: the writes themselves must fail.
+            let (coordinator, port) = try await startInNamespace(harness, pki: pki, state: state, tmpfsMiB: 8, minFreeMiB: 0)
+            _ = try await harness.startAgent(name: "solo", labels: ["linux"], pki: pki, port: port, coordinator: coordinator)
+            let endpoint = ["--coordinator", "127.0.0.1:\(port)", "--pki", pki, "--name", "tester"]
+            let gate = harness.directory.file("let-first-finish")
+            let pipeline = try harness.writePipeline("""
+                jobs:
+                  first:
+                    runs-on: [linux]
+                    steps:
+                      - run: for i in $(seq 300); do [ -e '\(gate)' ] && break; sleep 0.1; done; echo first done
+                  second:
+                    needs: first
+                    runs-on: [linux]
+                    steps:
+                      - run: echo second done
+                """)
+            let source = try harness.directory.makeDirectory("source")
+            let run = try harness.start(["run", pipeline, "--source", source] + endpoint, label: "run")
+            try #require(await run.waitForOutput(containing: "first: running on solo", timeout: FlotillaHarness.commandTimeout),
+                         "\(run.transcript)")
+
+            let inside = "/proc/\(coordinator.pid)/root" + state
+            fill(inside)
+            FileManager.default.createFile(atPath: gate, contents: Data())
+            try #require(await coordinator.waitForOutput(.stderr, containing: "holding new placements",
+                                                         timeout: FlotillaHarness.commandTimeout), "\(coordinator.transcript)")
+            let refused = try await harness.run(["run", pipeline, "--source", source] + endpoint, label: "run-refused")
+            #expect(refused.termination == .exited(2) && refused.stderr.contains("cannot write its state"), "\(refused.transcript)")
+            #expect(!run.stdout.contains("second: assigned"), "placed while the store could not record it:\n\(run.stdout)")
+
+            try FileManager.default.removeItem(atPath: inside + "/filler")
+            let result = try await harness.finish(run, timeout: FlotillaHarness.commandTimeout)
+            #expect(result.termination == .exited(0), "\(result.transcript)\n\(coordinator.transcript)")
+            #expect(coordinator.stderr.contains("writable again"), "\(coordinator.transcript)")
+
+            // Everything is in the store (read back through the coordinator, whose namespace holds
+            // it): both attempts with their logs, the run's outcome and its verdict.
+            let runID = try #require(result.stdout.split(separator: "\n").first?.split(separator: " ").dropFirst().first
+                .map { String($0.dropLast()) }, "\(result.stdout)")
+            let logs = try await harness.run(["logs", runID] + endpoint, label: "logs")
+            #expect(logs.stdout.contains("=== first (attempt 1, agent solo) ===\nstep 1/1") && logs.stdout.contains("first done")
+                    && logs.stdout.contains("=== second (attempt 1, agent solo) ===\nstep 1/1"), "\(logs.transcript)")
+            let json = harness.directory.file("verdict.json")
+            let waited = try await harness.run(["wait", runID, "--json", json] + endpoint, label: "wait")
+            #expect(waited.termination == .exited(0), "\(waited.transcript)")
+            #expect(((try? String(contentsOfFile: json, encoding: .utf8)) ?? "").contains(#""verdict": "pass""#))
+            let runs = try await harness.run(["runs"] + endpoint, label: "runs")
+            #expect(runs.stdout.split(separator: "\n").contains { $0.hasPrefix(runID) && $0.contains("succeeded") }, "\(runs.stdout)")
+        }
+
+        @Test("full, then read-only: new runs are refused with the reason; finished runs are still served")
+        func fullThenReadOnly() async throws {
+            let harness = try FlotillaHarness("state-dir-failures")
+            defer { harness.shutdown() }
+            let pki = try await harness.makePKI(agents: ["solo"])
+            let state = try harness.directory.makeDirectory("small-state")
+            let (coordinator, port) = try await startInNamespace(harness, pki: pki, state: state, tmpfsMiB: 24, minFreeMiB: 4)
             _ = try await harness.startAgent(name: "solo", labels: ["linux"], pki: pki, port: port, coordinator: coordinator)
             let endpoint = ["--coordinator", "127.0.0.1:\(port)", "--pki", pki, "--name", "tester"]
             let pipeline = try harness.writePipeline("""

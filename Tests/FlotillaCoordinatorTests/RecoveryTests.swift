@@ -118,3 +118,27 @@ struct RecoveryTests {
         #expect(core.job("old-2", "test-discover")?.attempts == 2, "listed again as the next attempt")
     }
 }
+
+@Suite("Coordinator core: holding placements while the store fails")
+struct PlacementHoldTests {
+    @Test func aRevokedPlacementIsQueuedAgainAsIfNeverPlacedAndWaitsForTheHoldToLift() {
+        var core = Fixture.core(agents: [Fixture.hello("alpha", capacity: 1)])
+        let (runID, _) = core.submit([Fixture.job("a"), Fixture.job("b", needs: ["a"])])
+        let finished = core.received(Fixture.finished(runID, "a", .success), from: 1, now: 1)
+        #expect(finished.placed == ["1:b"])
+        // The driver could not record that: it takes the placement back and holds new ones.
+        let revoked = core.revokePlacement(Fixture.ref(runID, "b"))
+        #expect(revoked)
+        core.placementsHeld = true
+        #expect(core.state(runID, "b") == .queued)
+        #expect(core.job(runID, "b")?.attempts == 0)
+        #expect(core.agents[1]?.running.isEmpty == true, "the slot is free again")
+        let again = core.revokePlacement(Fixture.ref(runID, "b"))
+        #expect(!again, "only an assigned attempt can be taken back")
+        let held = core.placeReadyJobs(now: 2)
+        #expect(held.isEmpty, "held")
+        core.placementsHeld = false
+        let placed = core.placeReadyJobs(now: 3)
+        #expect(placed.assignments.map(\.1.job) == [Fixture.ref(runID, "b", attempt: 1)], "the same attempt number again")
+    }
+}
