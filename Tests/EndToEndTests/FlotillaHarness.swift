@@ -148,6 +148,11 @@ final class FlotillaHarness: @unchecked Sendable {
         let process = try start(["coordinator", "--listen", "127.0.0.1:0", "--pki", pki,
                                  "--state", directory.file("coordinator-state")] + extraArguments,
                                 label: "coordinator")
+        return (process, try await listeningPort(of: process))
+    }
+
+    /// The port a starting coordinator reports on stdout (however it was started).
+    func listeningPort(of process: ChildProcess) async throws -> UInt16 {
         let marker = "flotilla coordinator listening on 127.0.0.1:"
         guard let text = await process.waitForOutput(.stdout, timeout: Self.startupTimeout, until: { $0.contains(marker) }),
               let line = text.split(separator: "\n").first(where: { $0.contains(marker) }),
@@ -155,7 +160,7 @@ final class FlotillaHarness: @unchecked Sendable {
         else {
             throw HarnessError("the coordinator did not report its port:\n\(process.transcript)")
         }
-        return (process, port)
+        return port
     }
 
     /// Starts `flotilla agent NAME` and waits until the coordinator has registered it.

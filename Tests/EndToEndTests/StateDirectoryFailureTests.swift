@@ -26,13 +26,7 @@ extension EndToEndTests {
                 ["-m", "--propagation", "private", "sh", "-c",
                  "mount -t tmpfs -o size=\(tmpfsMiB)m tmpfs \"$1\" && exec \"$2\" coordinator --listen 127.0.0.1:0 --pki \"$3\" --state \"$1\" --min-free-mb \(minFreeMiB)",
                  "sh", state, harness.executable, pki], label: "coordinator-ns")
-            let marker = "flotilla coordinator listening on 127.0.0.1:"
-            let text = try #require(await coordinator.waitForOutput(.stdout, timeout: FlotillaHarness.startupTimeout) {
-                $0.contains(marker)
-            }, "\(coordinator.transcript)")
-            let line = try #require(text.split(separator: "\n").first { $0.contains(marker) })
-            let port = try #require(UInt16(line[line.range(of: marker)!.upperBound...].trimmingCharacters(in: .whitespaces)))
-            return (coordinator, port)
+            return (coordinator, try await harness.listeningPort(of: coordinator))
         }
 
         /// Fills the filesystem of the coordinator's state directory to the last byte (ENOSPC).
